@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+export const AuthType = z.enum(['qwen-oauth', 'openai', 'anthropic', 'gemini', 'vertex-ai']);
+export type AuthType = z.infer<typeof AuthType>;
+/** The order of model groups, and of auth types everywhere a person sees them. */
+export const AUTH_TYPES: readonly AuthType[] = AuthType.options;
+
+/** The auth types that `modelProviders` and API keys serve. */
+export const KeyAuthType = z.enum(['openai', 'anthropic', 'gemini', 'vertex-ai']);
+export type KeyAuthType = z.infer<typeof KeyAuthType>;
+
+export const LoginMethod = z.enum(['qwen-oauth', 'coding-plan', 'api-key']);
+export type LoginMethod = z.infer<typeof LoginMethod>;
+
+export const Scope = z.enum(['systemDefaults', 'user', 'workspace', 'system']);
+export type Scope = z.infer<typeof Scope>;
+
+export const Region = z.enum(['china', 'global']);
+export type Region = z.infer<typeof Region>;
+
+export const SourceLayer = z.enum([
+  'cli',
+  'initializationOptions',
+  'process',
+  'dotenv',
+  'settings',
+  'builtin',
+  'session',
+  'remote',
+  'default',
+]);
+export type SourceLayer = z.infer<typeof SourceLayer>;
+
+export const Source = z.object({
+  layer: SourceLayer,
+  scope: Scope.optional(),
+  path: z.string().optional(),
+});
+export type Source = z.infer<typeof Source>;
+
+/** A secret as it may appear on the wire: see redact(). */
+export const Redacted = z.string();
+
+export const Warnings = z.array(z.string()).optional();
+
+export const AuthState = z.enum(['signedIn', 'signedOut', 'expired', 'pending', 'error']);
+export type AuthState = z.infer<typeof AuthState>;
+
+export const LoginErrorReason = z.enum(['expired', 'denied', 'cancelled', 'network', 'server']);
+export type LoginErrorReason = z.infer<typeof LoginErrorReason>;
+
+export const Credential = z.object({ redacted: Redacted, source: Source });
+export type Credential = z.infer<typeof Credential>;
+
+export const ModelRef = z.object({
+  authType: AuthType,
+  id: z.string(),
+  baseUrl: z.string().optional(),
+  source: Source,
+});
+export type ModelRef = z.infer<typeof ModelRef>;
+
+export const Model = z.object({
+  id: z.string(),
+  name: z.string(),
+  authType: AuthType,
+  baseUrl: z.string().optional(),
+  envKey: z.string().optional(),
+  description: z.string().optional(),
+  available: z.boolean(),
+  unavailableReason: z.string().optional(),
+  selected: z.boolean(),
+  source: Source,
+});
+export type Model = z.infer<typeof Model>;
+
+export const ModelGroup = z.object({
+  authType: AuthType,
+  label: z.string(),
+  models: z.array(Model),
+});
+export type ModelGroup = z.infer<typeof ModelGroup>;
+
+export const Severity = z.enum(['error', 'warning', 'information', 'hint']);
+export type Severity = z.infer<typeof Severity>;
