@@ -1,0 +1,18 @@
+export { availability, type CatalogueModel, DEFAULT_ENV_KEY, GROUP_LABEL, type OAuthView, QWEN_OAUTH_MODEL } from './catalogue.js';
+export { homeDotenvForWrite } from './dotenv.js';
+export type { EnvEntry, Override } from './env-layers.js';
+export {
+  type ConfigGraph,
+  type ConfigInputs,
+  envNamesOfInterest,
+  isSecretEnv,
+  type LastGood,
+  type Overrides,
+  resolveConfig,
+  type SessionSelection,
+  showEnvValue,
+} from './graph.js';
+export { getPath } from './merge.js';
+export { type ConfigPaths, resolvePaths, SCOPE_ORDER } from './paths.js';
+export { ModelConfig, Settings } from './settings-schema.js';
+export { explicitTrust } from './trust.js';
