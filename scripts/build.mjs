@@ -10,6 +10,8 @@ await build({
   outfile: 'dist/server.js',
   bundle: true,
   platform: 'node',
+  // jsonc-parser's UMD build hides its requires from the bundler; its ESM build does not.
+  mainFields: ['module', 'main'],
   format: 'esm',
   target: 'node20.19',
   sourcemap: 'linked',

@@ -1,6 +1,7 @@
 // Runs every test file under test/ with node's test runner (Node 20 does not
-// expand globs for --test, and does not pick up .ts files by itself).
-import { readdirSync, statSync } from 'node:fs';
+// expand globs for --test, and does not pick up .ts files by itself), then
+// prints one plain summary line that any CI can read.
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -16,9 +17,25 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find('test').sort();
+mkdirSync('.cache', { recursive: true });
+const tap = join('.cache', 'test-results.tap');
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  [
+    '--import', 'tsx',
+    '--test', '--test-concurrency=2',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
+try {
+  const text = readFileSync(tap, 'utf8');
+  const count = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const skipped = count('skipped') + count('todo');
+  console.log(`\n${count('pass')} passed, ${count('fail') + count('cancelled')} failed${skipped ? `, ${skipped} skipped` : ''}`);
+} catch {
+  // No summary without the TAP file; the exit code still tells.
+}
 process.exit(r.status ?? 1);

@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { AuthType } from '../protocol/index.js';
+
+export interface CliArgs {
+  command: 'serve' | 'status' | 'help' | 'version';
+  json: boolean;
+  color: boolean | undefined;
+  model?: string;
+  authType?: AuthType;
+  openaiApiKey?: string;
+  openaiBaseUrl?: string;
+  cwd?: string;
+  logFile?: string;
+}
+
+export const HELP = `qwen-agent-server: sign in to AI coding models and pick one, for any editor.
+
+Usage:
+  qwen-agent-server --stdio [options]    serve the JSON-RPC protocol on stdin/stdout
+  qwen-agent-server status [--json]      show the resolved config, sign-in state and models
+                                         for the current directory
+
+Options:
+  -m, --model <id>              use this model for this process (never saved)
+      --auth-type <type>        qwen-oauth | openai | anthropic | gemini | vertex-ai
+      --openai-api-key <key>    OPENAI_API_KEY for this process
+      --openai-base-url <url>   OPENAI_BASE_URL for this process
+      --cwd <dir>               the project folder (default: the current directory)
+      --log-file <path>         also write logs to this file
+      --json                    (status) print JSON instead of a table
+      --no-color                (status) no colours
+  -v, --version                 print the version
+  -h, --help                    print this help
+
+Docs: docs/ in the package, or README.md.`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseCli(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        stdio: { type: 'boolean' },
+        model: { type: 'string', short: 'm' },
+        'auth-type': { type: 'string' },
+        'openai-api-key': { type: 'string' },
+        'openai-base-url': { type: 'string' },
+        cwd: { type: 'string' },
+        'log-file': { type: 'string' },
+        json: { type: 'boolean' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+        // Passed by some LSP clients; the server watches its parent through initialize's processId.
+        clientProcessId: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')}\nRun qwen-agent-server --help for the options.`);
+  }
+  const v = parsed.values;
+  const [first, ...rest] = parsed.positionals;
+  if (rest.length > 0 || (first !== undefined && first !== 'status')) {
+    throw new UsageError(`unknown command: ${[first, ...rest].join(' ')}\nRun qwen-agent-server --help for the commands.`);
+  }
+  let authType: AuthType | undefined;
+  if (v['auth-type'] !== undefined) {
+    const a = AuthType.safeParse(v['auth-type']);
+    if (!a.success) throw new UsageError(`--auth-type must be one of ${AuthType.options.join(', ')}`);
+    authType = a.data;
+  }
+  const args: CliArgs = {
+    command: v.help ? 'help' : v.version ? 'version' : first === 'status' ? 'status' : 'serve',
+    json: v.json === true,
+    color: v['no-color'] ? false : v.color,
+  };
+  if (v.model !== undefined) args.model = v.model;
+  if (authType) args.authType = authType;
+  if (v['openai-api-key'] !== undefined) args.openaiApiKey = v['openai-api-key'];
+  if (v['openai-base-url'] !== undefined) args.openaiBaseUrl = v['openai-base-url'];
+  if (v.cwd !== undefined) args.cwd = v.cwd;
+  if (v['log-file'] !== undefined) args.logFile = v['log-file'];
+  return args;
+}

@@ -1,0 +1,102 @@
+import { type CatalogueModel, type ConfigGraph, getPath, SCOPE_ORDER } from '../config/index.js';
+import { editJsoncFile } from '../config/write/index.js';
+import {
+  type ModelListResult,
+  type ModelSelectResult,
+  type ParamsOf,
+  ServerError,
+  type SelectScope,
+} from '../protocol/index.js';
+import type { HandlerContext } from './context.js';
+import { modelListView, type RemoteModelEntry } from './views.js';
+
+export function listModels(ctx: HandlerContext, remote: RemoteModelEntry[] = []): ModelListResult {
+  return modelListView(ctx.state.graph, remote);
+}
+
+/** Ids come from the client: keep messages readable whatever they send. */
+function clip(s: string, max = 80): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** The catalogue entries a `{authType?, id, baseUrl?}` names; errors a person can act on otherwise. */
+export function findModel(
+  g: ConfigGraph,
+  p: { authType?: CatalogueModel['authType'] | undefined; id: string; baseUrl?: string | undefined },
+  remote: RemoteModelEntry[] = [],
+): CatalogueModel {
+  const all: CatalogueModel[] = [
+    ...g.catalogue,
+    ...remote.map((r) => ({ ...r, name: r.name ?? r.id, source: { layer: 'remote' as const }, available: true })),
+  ];
+  const matches = all.filter(
+    (m) =>
+      m.id === p.id &&
+      (p.authType === undefined || m.authType === p.authType) &&
+      (p.baseUrl === undefined || m.baseUrl === p.baseUrl),
+  );
+  if (matches.length === 0) {
+    const where = p.authType ? ` under ${p.authType}` : '';
+    throw new ServerError('ModelNotFound', `no model "${clip(p.id)}"${where}`, {
+      hint: 'model/list shows the models you can choose; add others under modelProviders in settings.json',
+    });
+  }
+  const authTypes = [...new Set(matches.map((m) => m.authType))];
+  if (authTypes.length > 1) {
+    throw new ServerError('AmbiguousModel', `"${clip(p.id)}" exists under ${authTypes.join(' and ')}: say which with authType`, {
+      candidates: matches.map((m) => ({ authType: m.authType, id: m.id, ...(m.baseUrl ? { baseUrl: m.baseUrl } : {}) })),
+    });
+  }
+  return matches[0]!;
+}
+
+/** Qwen Code's rule: the workspace file if it has its own modelProviders, else the user file. */
+function defaultScope(g: ConfigGraph): 'user' | 'workspace' {
+  const ws = g.files.find((f) => f.scope === 'workspace');
+  return ws?.exists && ws.settings.modelProviders && g.trust.trusted ? 'workspace' : 'user';
+}
+
+export async function selectModel(
+  ctx: HandlerContext,
+  p: ParamsOf<'model/select'>,
+  remote: RemoteModelEntry[] = [],
+): Promise<ModelSelectResult> {
+  const g = ctx.state.graph;
+  const model = findModel(g, p, remote);
+  const scope: SelectScope = p.scope ?? defaultScope(g);
+  const warnings: string[] = [];
+  const choice = { authType: model.authType, id: model.id, ...(model.baseUrl ? { baseUrl: model.baseUrl } : {}) };
+  let persistedTo: string | undefined;
+  if (scope === 'session') {
+    ctx.state.setSessionSelection(choice);
+  } else {
+    const path = g.paths.settings[scope];
+    if (!path) {
+      throw new ServerError('ConfigInvalid', 'this project is your home folder, which has no workspace settings of its own', {
+        hint: 'choose the user scope',
+      });
+    }
+    if (scope === 'workspace' && !g.trust.trusted) {
+      throw new ServerError('WorkspaceUntrusted', 'this folder is not trusted, so its settings are not applied', {
+        hint: 'trust the folder first (workspace/trust), or save the choice in your user settings',
+      });
+    }
+    await editJsoncFile(path, [
+      { path: ['model', 'name'], value: model.id },
+      { path: ['security', 'auth', 'selectedType'], value: model.authType },
+    ]);
+    persistedTo = path;
+    // A later explicit choice beats --model for the rest of this process.
+    ctx.state.setSessionSelection(ctx.state.overrides.model ? choice : undefined);
+    const higher = SCOPE_ORDER.slice(SCOPE_ORDER.indexOf(scope) + 1)
+      .map((s) => g.files.find((f) => f.scope === s))
+      .find((f) => f?.exists && getPath(f.settings, 'model.name') !== undefined && (f.scope !== 'workspace' || g.trust.trusted));
+    if (higher) {
+      warnings.push(`${higher.path} also sets model.name and wins over ${scope} settings: your choice is saved but not in effect`);
+    }
+  }
+  const after = await ctx.state.recompute();
+  if (!model.available && model.unavailableReason) warnings.push(`selected, but it cannot be used yet: ${model.unavailableReason}`);
+  const selected = after.selection ?? { ...choice, source: { layer: 'session' as const } };
+  return { selected, ...(persistedTo ? { persistedTo } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
+}

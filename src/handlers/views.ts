@@ -1,0 +1,147 @@
+import {
+  type ConfigGraph,
+  envNamesOfInterest,
+  GROUP_LABEL,
+  isSecretEnv,
+  showEnvValue,
+} from '../config/index.js';
+import {
+  AUTH_TYPES,
+  isSecretName,
+  type Model,
+  type ModelGroup,
+  type ModelListResult,
+  redact,
+  type ResolvedConfig,
+  type Source,
+} from '../protocol/index.js';
+
+export interface RemoteModelEntry {
+  id: string;
+  name?: string;
+  description?: string;
+  authType: Model['authType'];
+  baseUrl?: string;
+  envKey?: string;
+}
+
+const SECRET_VALUE = /^(sk-[A-Za-z0-9_-]{8,}|AIza[0-9A-Za-z_-]{20,})/;
+
+function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && prefix !== '') {
+    const entries = Object.entries(value);
+    if (entries.length === 0) out.set(prefix, value);
+    for (const [k, v] of entries) flatten(v, `${prefix}.${k}`, out);
+    return;
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, k, out);
+    return;
+  }
+  out.set(prefix, value);
+}
+
+/** Secrets hide anywhere in settings: by name (`env.X_KEY`) or by shape (`sk-…`). */
+function redactDeep(value: unknown, key: string | undefined): unknown {
+  if (typeof value === 'string') {
+    return (key !== undefined && isSecretName(key)) || SECRET_VALUE.test(value) ? redact(value) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, key));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, k)]));
+  }
+  return value;
+}
+
+export function resolvedConfigView(g: ConfigGraph): ResolvedConfig {
+  const leaves = new Map<string, unknown>();
+  flatten(g.merged.value, '', leaves);
+  const settings: ResolvedConfig['settings'] = {};
+  for (const [path, value] of [...leaves].sort(([a], [b]) => a.localeCompare(b))) {
+    const key = path.split('.').pop();
+    const source: Source = g.merged.sources.get(path) ?? sourceOfPrefix(g, path);
+    settings[path] = { value: redactDeep(value, key), source };
+  }
+  if (g.selection) settings['model.effective'] = { value: g.selection.id, source: g.selection.source };
+  if (g.active) settings['security.auth.effectiveType'] = { value: g.active.authType, source: g.active.source };
+  const env: ResolvedConfig['env'] = {};
+  for (const name of envNamesOfInterest(g)) {
+    const e = g.env.get(name)!;
+    env[name] = { ...showEnvValue(g, name, e.value), source: e.source };
+  }
+  return {
+    cwd: g.cwd,
+    layers: g.files
+      .filter((f) => f.path !== '')
+      .map((f) => ({
+        scope: f.scope,
+        path: f.path,
+        exists: f.exists,
+        trusted: f.scope !== 'workspace' || g.trust.trusted,
+        error: f.parseError,
+      })),
+    dotenv: {
+      path: g.dotenv.file?.path ?? null,
+      loaded: g.dotenv.loaded,
+      excluded: g.dotenv.excluded,
+      shadowed: g.dotenv.shadowed,
+    },
+    settings,
+    env,
+    diagnostics: g.diagnostics,
+    ...(g.warnings.length > 0 ? { warnings: g.warnings } : {}),
+  };
+}
+
+function sourceOfPrefix(g: ConfigGraph, path: string): Source {
+  for (const [k, s] of g.merged.sources) if (path.startsWith(`${k}.`)) return s;
+  return { layer: 'settings' };
+}
+
+export function modelListView(g: ConfigGraph, remote: RemoteModelEntry[] = []): ModelListResult {
+  const sel = g.selection;
+  const isSelected = (m: { authType: string; id: string; baseUrl?: string | undefined }) =>
+    !!sel && sel.authType === m.authType && sel.id === m.id && (sel.baseUrl === undefined || sel.baseUrl === m.baseUrl);
+  let selectedMarked = false;
+  const models: Model[] = g.catalogue.map((c) => {
+    const selected = !selectedMarked && isSelected(c);
+    if (selected) selectedMarked = true;
+    const m: Model = {
+      id: c.id,
+      name: c.name,
+      authType: c.authType,
+      available: c.available,
+      selected,
+      source: c.source,
+    };
+    if (c.baseUrl) m.baseUrl = c.baseUrl;
+    if (c.envKey) m.envKey = c.envKey;
+    if (c.description) m.description = c.description;
+    if (c.unavailableReason) m.unavailableReason = c.unavailableReason;
+    return m;
+  });
+  for (const r of remote) {
+    if (models.some((m) => m.authType === r.authType && m.id === r.id)) continue;
+    const m: Model = {
+      id: r.id,
+      name: r.name ?? r.id,
+      authType: r.authType,
+      available: true,
+      selected: !selectedMarked && isSelected(r),
+      source: { layer: 'remote' },
+    };
+    if (m.selected) selectedMarked = true;
+    if (r.baseUrl) m.baseUrl = r.baseUrl;
+    if (r.envKey) m.envKey = r.envKey;
+    if (r.description) m.description = r.description;
+    models.push(m);
+  }
+  const groups: ModelGroup[] = [];
+  for (const authType of AUTH_TYPES) {
+    const list = models.filter((m) => m.authType === authType);
+    if (list.length > 0) groups.push({ authType, label: GROUP_LABEL[authType], models: list });
+  }
+  return { selected: sel, groups };
+}
+
+export { isSecretEnv };

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+
+/**
+ * The folder to watch for a file: its own folder, or the nearest one that
+ * exists (where it may appear). Never the file-system root: chokidar at
+ * depth 0 on `/` reports a storm of false events, and a `.env` there is
+ * still read, just not watched.
+ */
+function watchDirFor(file: string): string | null {
+  let dir = dirname(file);
+  while (!existsSync(dir)) {
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return dirname(dir) === dir ? null : dir;
+}
+
+/**
+ * Watches a changing set of files, including ones that do not exist yet,
+ * by watching the folders they live in (one level deep). Reports any
+ * appearance, change or removal of a watched file, and the creation or
+ * removal of a folder on the way to one.
+ */
+export class FileSetWatcher {
+  private watcher: FSWatcher | undefined;
+  private files = new Set<string>();
+  private dirs = new Set<string>();
+  private pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly onChange: (paths: string[]) => void,
+    private readonly debounceMs = 25,
+  ) {}
+
+  update(files: Iterable<string>): void {
+    this.files = new Set(files);
+    const dirs = new Set([...this.files].map(watchDirFor).filter((d): d is string => d !== null));
+    const add = [...dirs].filter((d) => !this.dirs.has(d));
+    const remove = [...this.dirs].filter((d) => !dirs.has(d));
+    this.dirs = dirs;
+    if (!this.watcher) {
+      if (add.length === 0) return;
+      this.watcher = watch(add, { depth: 0, ignoreInitial: true, persistent: true });
+      this.watcher.on('all', (_event, path) => this.onEvent(path));
+      this.watcher.on('error', () => {
+        // A folder we may not read: nothing to report from it.
+      });
+      return;
+    }
+    if (remove.length > 0) this.watcher.unwatch(remove);
+    if (add.length > 0) this.watcher.add(add);
+  }
+
+  private relevant(path: string): boolean {
+    if (this.files.has(path)) return true;
+    for (const f of this.files) if (f.startsWith(`${path}/`)) return true;
+    return false;
+  }
+
+  private onEvent(path: string): void {
+    if (!this.relevant(path)) return;
+    this.pending.add(path);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const paths = [...this.pending];
+      this.pending.clear();
+      this.onChange(paths);
+    }, this.debounceMs);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+}

@@ -1,0 +1,129 @@
+import { pathToFileURL } from 'node:url';
+import {
+  type ConfigGraph,
+  type ConfigInputs,
+  type LastGood,
+  type OAuthView,
+  type Overrides,
+  resolveConfig,
+  type SessionSelection,
+} from '../config/index.js';
+import type { Diagnostic, ModelRef } from '../protocol/index.js';
+import { FileSetWatcher } from './watcher.js';
+
+export interface Notifier {
+  notify(method: string, params: unknown): void;
+}
+
+export type RecomputeListener = (before: ConfigGraph, after: ConfigGraph, changedPaths: string[]) => void;
+
+const LSP_SEVERITY = { error: 1, warning: 2, information: 3, hint: 4 } as const;
+
+function sameSelection(a: ModelRef | null, b: ModelRef | null): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The live config graph of one server process: recomputed on every input
+ * change (files on disk, session choices), with the client told what changed.
+ */
+export class WorkspaceState {
+  private current!: ConfigGraph;
+  private readonly lastGood: LastGood = new Map();
+  private session: SessionSelection | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private watcher: FileSetWatcher | undefined;
+  private published = new Map<string, string>();
+  private listeners: RecomputeListener[] = [];
+
+  constructor(
+    private readonly inputs: Omit<ConfigInputs, 'session' | 'oauth'>,
+    private readonly oauthView: () => OAuthView,
+    private readonly notifier: Notifier | undefined,
+  ) {}
+
+  get graph(): ConfigGraph {
+    return this.current;
+  }
+
+  get overrides(): Overrides {
+    return this.inputs.overrides;
+  }
+
+  get processEnv(): NodeJS.ProcessEnv {
+    return this.inputs.processEnv;
+  }
+
+  onRecompute(l: RecomputeListener): void {
+    this.listeners.push(l);
+  }
+
+  async init(): Promise<ConfigGraph> {
+    this.current = await this.compute();
+    this.publishDiagnostics(this.current.diagnostics);
+    return this.current;
+  }
+
+  /** Starts watching the input files; changes reach the client as notifications. */
+  watch(): void {
+    this.watcher ??= new FileSetWatcher((paths) => {
+      void this.recompute(paths, true);
+    });
+    this.watcher.update(this.current.watched);
+  }
+
+  setSessionSelection(sel: SessionSelection | undefined): void {
+    this.session = sel;
+  }
+
+  get sessionSelection(): SessionSelection | undefined {
+    return this.session;
+  }
+
+  private compute(): Promise<ConfigGraph> {
+    return resolveConfig({ ...this.inputs, session: this.session, oauth: this.oauthView() }, this.lastGood);
+  }
+
+  /** Recomputes (serialised), then notifies: model/didChange, diagnostics, config/didChange for file changes. */
+  recompute(changedPaths: string[] = [], fromDisk = false): Promise<ConfigGraph> {
+    const run = this.queue.then(async () => {
+      const before = this.current;
+      const after = await this.compute();
+      this.current = after;
+      if (this.watcher) this.watcher.update(after.watched);
+      this.publishDiagnostics(after.diagnostics);
+      if (fromDisk) this.notifier?.notify('config/didChange', { paths: changedPaths });
+      if (!sameSelection(before.selection, after.selection)) {
+        this.notifier?.notify('model/didChange', { selected: after.selection });
+      }
+      for (const l of this.listeners) l(before, after, changedPaths);
+      return after;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private publishDiagnostics(diags: Diagnostic[]): void {
+    if (!this.notifier) return;
+    const byPath = new Map<string, Diagnostic[]>();
+    for (const d of diags) byPath.set(d.path, [...(byPath.get(d.path) ?? []), d]);
+    const paths = new Set([...byPath.keys(), ...this.published.keys()]);
+    for (const path of paths) {
+      const list = (byPath.get(path) ?? []).map((d) => ({
+        range: d.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+        severity: LSP_SEVERITY[d.severity],
+        source: 'qwen-agent',
+        message: d.message,
+      }));
+      const key = JSON.stringify(list);
+      if ((this.published.get(path) ?? '[]') === key) continue;
+      if (list.length === 0) this.published.delete(path);
+      else this.published.set(path, key);
+      this.notifier.notify('textDocument/publishDiagnostics', { uri: pathToFileURL(path).href, diagnostics: list });
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.watcher?.close();
+  }
+}
