@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { makeSandbox, type Sandbox } from '../support/sandbox.js';
+import { startServer, type TestServer } from '../support/server.js';
+
+let sb: Sandbox;
+let servers: TestServer[] = [];
+beforeEach(async () => {
+  sb = await makeSandbox();
+  servers = [];
+});
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await sb.cleanup();
+});
+
+async function start(opts: Parameters<typeof startServer>[1] = {}) {
+  const s = await startServer(sb, opts);
+  servers.push(s);
+  return s;
+}
+
+const USER_FILE = `// my settings: keep this comment
+{
+  "ui": { "theme": "dark" }, // trailing comment
+  "someFutureKey": [1, 2, 3],
+  "modelProviders": {
+    "openai": [
+      { "id": "gpt-a", "name": "GPT A", "envKey": "OPENAI_API_KEY" },
+      { "id": "shared-id" }
+    ],
+    "anthropic": [{ "id": "shared-id", "baseUrl": "http://127.0.0.1:9" }]
+  },
+}
+`;
+
+describe('model/list and model/select', () => {
+  it('lists the built-in coder-model and every modelProviders entry with availability', async () => {
+    await sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await start();
+    const list = await srv.request('model/list');
+    assert.deepEqual(list.groups.map((g: any) => g.authType), ['qwen-oauth', 'openai', 'anthropic']);
+    const coder = list.groups[0].models[0];
+    assert.equal(coder.id, 'coder-model');
+    assert.deepEqual(coder.source, { layer: 'builtin' });
+    assert.equal(coder.available, false);
+    assert.match(coder.unavailableReason, /sign in/);
+    const gptA = list.groups[1].models[0];
+    assert.equal(gptA.available, false);
+    assert.match(gptA.unavailableReason, /OPENAI_API_KEY is not set/);
+    assert.equal(gptA.source.path, sb.path('home/.qwen/settings.json'));
+  });
+
+  it('a model becomes available once its key is set', async () => {
+    await sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await start({ env: { OPENAI_API_KEY: 'sk-abcdefghijklmnop' } });
+    const list = await srv.request('model/list');
+    assert.equal(list.groups[1].models[0].available, true);
+  });
+
+  it('select keeps comments and unknown keys, and a new server process sees the choice', async () => {
+    const path = await sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await start();
+    const r = await srv.request('model/select', { authType: 'openai', id: 'gpt-a' });
+    assert.equal(r.persistedTo, path);
+    assert.equal(r.selected.id, 'gpt-a');
+    assert.ok(r.warnings.some((w: string) => w.includes('OPENAI_API_KEY')), 'missing credential is a warning, not an error');
+    const text = await readFile(path, 'utf8');
+    assert.ok(text.startsWith('// my settings: keep this comment'));
+    assert.ok(text.includes('// trailing comment'));
+    assert.ok(text.includes('"someFutureKey": [1, 2, 3]'));
+    assert.ok(text.includes('"name": "gpt-a"'));
+    assert.ok(text.includes('"selectedType": "openai"'));
+    const second = await start();
+    const list = await second.request('model/list');
+    assert.equal(list.selected.id, 'gpt-a');
+    assert.equal(list.selected.authType, 'openai');
+    assert.equal(list.selected.source.scope, 'user');
+    assert.ok(list.groups[1].models[0].selected);
+  });
+
+  it('selects into the workspace file when it has its own modelProviders (Qwen Code rule)', async () => {
+    await sb.write('home/.qwen/settings.json', '{}');
+    const ws = await sb.write('work/project/.qwen/settings.json', '{ "modelProviders": { "gemini": [{ "id": "gem-1" }] } }');
+    const srv = await start();
+    const r = await srv.request('model/select', { id: 'gem-1' });
+    assert.equal(r.persistedTo, ws);
+    assert.equal(JSON.parse(await readFile(ws, 'utf8')).model.name, 'gem-1');
+  });
+
+  it('session scope never touches the disk', async () => {
+    const path = await sb.write('home/.qwen/settings.json', USER_FILE);
+    const before = await stat(path);
+    const srv = await start();
+    const r = await srv.request('model/select', { authType: 'openai', id: 'gpt-a', scope: 'session' });
+    assert.equal(r.persistedTo, undefined);
+    assert.deepEqual(r.selected.source, { layer: 'session' });
+    assert.equal(await readFile(path, 'utf8'), USER_FILE);
+    assert.equal((await stat(path)).mtimeMs, before.mtimeMs);
+    const list = await srv.request('model/list');
+    assert.equal(list.selected.id, 'gpt-a');
+    const other = await start();
+    assert.notEqual((await other.request('model/list')).selected?.id, 'gpt-a');
+  });
+
+  it('--model wins over settings and is never saved', async () => {
+    const path = await sb.write('home/.qwen/settings.json', USER_FILE.replace('"ui"', '"model": { "name": "gpt-a" },\n  "ui"'));
+    const srv = await start({ args: ['--model', 'shared-id', '--auth-type', 'anthropic'] });
+    const list = await srv.request('model/list');
+    assert.equal(list.selected.id, 'shared-id');
+    assert.equal(list.selected.authType, 'anthropic');
+    assert.deepEqual(list.selected.source, { layer: 'cli' });
+    await srv.request('config/resolve');
+    assert.ok(!(await readFile(path, 'utf8')).includes('"name": "shared-id"'));
+  });
+
+  it('unknown ids are ModelNotFound; ids under several auth types are AmbiguousModel', async () => {
+    await sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await start();
+    const nf = await srv.requestError('model/select', { id: 'no-such-model' });
+    assert.equal(nf.code, -33002);
+    assert.equal(nf.data.code, 'ModelNotFound');
+    const amb = await srv.requestError('model/select', { id: 'shared-id' });
+    assert.equal(amb.code, -33003);
+    assert.equal(amb.data.code, 'AmbiguousModel');
+    assert.deepEqual(amb.data.candidates.map((c: any) => c.authType).sort(), ['anthropic', 'openai']);
+    const ok = await srv.request('model/select', { id: 'shared-id', authType: 'anthropic', scope: 'session' });
+    assert.equal(ok.selected.authType, 'anthropic');
+  });
+});

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { makeSandbox, type Sandbox } from '../support/sandbox.js';
+import { startServer, type TestServer } from '../support/server.js';
+
+let sb: Sandbox;
+let servers: TestServer[] = [];
+beforeEach(async () => {
+  sb = await makeSandbox();
+  servers = [];
+});
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await sb.cleanup();
+});
+
+async function started() {
+  const s = await startServer(sb);
+  servers.push(s);
+  // The watcher starts after `initialized`; a request round trip makes sure it was handled.
+  await s.request('config/resolve');
+  await new Promise((r) => setTimeout(r, 300));
+  return s;
+}
+
+const settings = (model: string) => `// hand-edited\n{ "model": { "name": "${model}" }, "security": { "auth": { "selectedType": "openai" } } }\n`;
+
+describe('file watching', () => {
+  it('an in-place edit of settings.json reaches the client as model/didChange within a second', async () => {
+    const path = await sb.write('home/.qwen/settings.json', settings('first'));
+    const srv = await started();
+    const t0 = Date.now();
+    await writeFile(path, settings('second'));
+    const n = await srv.waitFor('model/didChange', (p) => p.selected?.id === 'second', 1000);
+    assert.ok(n.at - t0 < 1000);
+    await srv.waitFor('config/didChange', (p) => p.paths.includes(path), 1000);
+  });
+
+  it('a replace-by-rename edit (how editors save) is seen too', async () => {
+    const path = await sb.write('home/.qwen/settings.json', settings('first'));
+    const srv = await started();
+    const tmp = sb.path('home/.qwen/.settings.json.swp');
+    await writeFile(tmp, settings('renamed'));
+    await rename(tmp, path);
+    await srv.waitFor('model/didChange', (p) => p.selected?.id === 'renamed', 1000);
+  });
+
+  it('a settings file that appears after start-up (and its folder) is picked up', async () => {
+    const srv = await started();
+    await sb.write('work/project/.qwen/settings.json', settings('late'));
+    await srv.waitFor('model/didChange', (p) => p.selected?.id === 'late', 2000);
+  });
+
+  it('a .env change changes the resolved environment and is announced', async () => {
+    await sb.write('home/.qwen/settings.json', settings('m'));
+    const srv = await started();
+    const env = await sb.write('work/project/.env', 'GEMINI_MODEL=from-new-file\n');
+    await srv.waitFor('config/didChange', (p) => p.paths.includes(env), 2000);
+    const c = await srv.request('config/resolve');
+    assert.equal(c.env.GEMINI_MODEL.value, 'from-new-file');
+  });
+
+  it('a corrupt settings.json: diagnostic published, last good graph kept, writes refused, bytes unchanged', async () => {
+    const path = await sb.write('home/.qwen/settings.json', settings('good'));
+    const srv = await started();
+    const broken = '{ "model": { "name": "bad" ,, }\n';
+    await writeFile(path, broken);
+    const diag = await srv.waitFor('textDocument/publishDiagnostics', (p) => p.uri.endsWith('/home/.qwen/settings.json') && p.diagnostics.length > 0, 2000);
+    assert.match(diag.params.diagnostics[0].message, /JSON error/);
+    assert.equal(diag.params.diagnostics[0].range.start.line, 0);
+    const list = await srv.request('model/list');
+    assert.equal(list.selected.id, 'good', 'the last good contents still count');
+    const c = await srv.request('config/resolve');
+    assert.ok(c.layers.find((l: any) => l.scope === 'user').error);
+    const before = await stat(path);
+    const err = await srv.requestError('model/select', { id: 'coder-model', scope: 'user' });
+    assert.equal(err.code, -33001);
+    assert.equal(err.data.code, 'ConfigInvalid');
+    assert.equal(await readFile(path, 'utf8'), broken);
+    assert.equal((await stat(path)).mtimeMs, before.mtimeMs);
+    // Fixed: the diagnostics are cleared with an empty list.
+    const mark = srv.notifications.length;
+    await writeFile(path, settings('fixed'));
+    await srv.waitFor('textDocument/publishDiagnostics', (p) => p.uri.endsWith('/home/.qwen/settings.json') && p.diagnostics.length === 0, 2000, mark);
+    await srv.waitFor('model/didChange', (p) => p.selected?.id === 'fixed', 2000, mark);
+  });
+});
