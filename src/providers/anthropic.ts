@@ -1,0 +1,66 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
+import { describeError, toServerError } from './errors.js';
+import { credentialMissing, elapsed, errorContext } from './shared.js';
+import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
+import { DEFAULT_LIST_LIMIT, anthropicBaseUrl, retriesOf, stderrLogger, timeoutOf } from './util.js';
+
+async function client(t: ProviderTarget, opts: CallOptions): Promise<Anthropic> {
+  const { default: AnthropicClient } = await import('@anthropic-ai/sdk');
+  return new AnthropicClient({
+    apiKey: t.apiKey,
+    // Without an explicit null the SDK adds ANTHROPIC_AUTH_TOKEN from the environment
+    // as a bearer token: a second credential sent to whatever baseUrl is configured.
+    authToken: null,
+    baseURL: anthropicBaseUrl(t),
+    timeout: timeoutOf(t),
+    maxRetries: retriesOf(t),
+    ...(t.customHeaders ? { defaultHeaders: t.customHeaders } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    logLevel: 'warn',
+    logger: stderrLogger,
+  });
+}
+
+const ModelItem = z.object({ id: z.string().min(1), display_name: z.string().optional() }).loose();
+
+export const anthropicAdapter: ProviderAdapter = {
+  async probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
+    const missing = credentialMissing(m);
+    if (missing) return missing;
+    const ctx = errorContext(m, anthropicBaseUrl(m), opts);
+    let started = performance.now();
+    try {
+      const c = await client(m, opts);
+      started = performance.now();
+      await c.messages.create(
+        { model: m.id, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] },
+        { signal: opts.signal },
+      );
+      return { ok: true, latencyMs: elapsed(started) };
+    } catch (err) {
+      return { ok: false, latencyMs: elapsed(started), error: describeError(err, ctx) };
+    }
+  },
+
+  async listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
+    const missing = credentialMissing(t);
+    if (missing?.error) throw toServerError(missing.error);
+    const ctx = errorContext(t, anthropicBaseUrl(t), opts);
+    const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
+    try {
+      const c = await client(t, opts);
+      const out: RemoteModel[] = [];
+      for await (const item of c.models.list({ limit: Math.min(limit, 1000) }, { signal: opts.signal })) {
+        const parsed = ModelItem.safeParse(item);
+        if (parsed.success) {
+          out.push({ id: parsed.data.id, ...(parsed.data.display_name ? { name: parsed.data.display_name } : {}) });
+        }
+        if (out.length >= limit) break;
+      }
+      return out;
+    } catch (err) {
+      throw toServerError(describeError(err, ctx));
+    }
+  },
+};

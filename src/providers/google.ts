@@ -1,0 +1,127 @@
+import type { GoogleGenAI } from '@google/genai';
+import { z } from 'zod';
+import { describeError, toServerError } from './errors.js';
+import { credentialMissing, elapsed, errorContext } from './shared.js';
+import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
+import { DEFAULT_LIST_LIMIT, googleBaseUrl, retriesOf, sleep, timeoutOf, withStdoutQuiet } from './util.js';
+
+async function client(t: ProviderTarget, opts: CallOptions): Promise<GoogleGenAI> {
+  const { GoogleGenAI: Client } = await import('@google/genai');
+  const { baseUrl, apiVersion } = googleBaseUrl(t);
+  // The constructor may console.debug (stdout) about GOOGLE_CLOUD_PROJECT being overridden.
+  return withStdoutQuiet(
+    () =>
+      new Client({
+        // Explicit, so that GOOGLE_GENAI_USE_VERTEXAI / _ENTERPRISE in the environment
+        // cannot switch the backend under a model configured for the other one.
+        vertexai: t.authType === 'vertex-ai',
+        apiKey: t.apiKey,
+        httpOptions: {
+          // Always explicit: otherwise GOOGLE_GEMINI_BASE_URL / GOOGLE_VERTEX_BASE_URL
+          // would silently redirect requests, and the key with them.
+          baseUrl,
+          ...(apiVersion ? { apiVersion } : {}),
+          ...(t.customHeaders ? { headers: t.customHeaders } : {}),
+          timeout: timeoutOf(t),
+          ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        },
+      }),
+  );
+}
+
+function statusOf(err: unknown): number | undefined {
+  const s = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/**
+ * The openai and anthropic SDKs retry by themselves; for genai we do it here so
+ * that `maxRetries` means the same thing for every provider (genai's own
+ * `retryOptions` retries every error, timeouts included, and waits 1 s at least).
+ * Same schedule as the other SDKs: 0.5 s doubling up to 8 s, minus up to 25 % jitter.
+ */
+async function withRetries<T>(maxRetries: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const status = statusOf(err);
+      const retryable = status === 408 || status === 429 || (status !== undefined && status >= 500);
+      if (!retryable || attempt >= maxRetries || signal?.aborted) throw err;
+      const delay = Math.min(500 * 2 ** attempt, 8000) * (1 - Math.random() * 0.25);
+      await sleep(delay, signal);
+    }
+  }
+}
+
+const ModelItem = z
+  .object({
+    name: z.string().min(1),
+    displayName: z.string().optional(),
+    description: z.string().optional(),
+    supportedActions: z.array(z.string()).optional(),
+  })
+  .loose();
+
+/** `models/gemini-2.5-pro` (Gemini) or `publishers/google/models/gemini-2.5-pro` (Vertex) → the id a model config uses. */
+function modelId(name: string): string {
+  const i = name.lastIndexOf('models/');
+  return i >= 0 ? name.slice(i + 'models/'.length) : name;
+}
+
+export const googleAdapter: ProviderAdapter = {
+  async probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
+    const missing = credentialMissing(m);
+    if (missing) return missing;
+    const ctx = errorContext(m, googleBaseUrl(m).baseUrl, opts);
+    let started = performance.now();
+    try {
+      const c = await client(m, opts);
+      started = performance.now();
+      await withRetries(retriesOf(m), opts.signal, () =>
+        c.models.generateContent({
+          model: m.id,
+          contents: 'ping',
+          config: { maxOutputTokens: 1, ...(opts.signal ? { abortSignal: opts.signal } : {}) },
+        }),
+      );
+      return { ok: true, latencyMs: elapsed(started) };
+    } catch (err) {
+      return { ok: false, latencyMs: elapsed(started), error: describeError(err, ctx) };
+    }
+  },
+
+  async listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
+    const missing = credentialMissing(t);
+    if (missing?.error) throw toServerError(missing.error);
+    const ctx = errorContext(t, googleBaseUrl(t).baseUrl, opts);
+    const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
+    const retries = retriesOf(t);
+    try {
+      const c = await client(t, opts);
+      const config = { pageSize: Math.min(limit, 1000), ...(opts.signal ? { abortSignal: opts.signal } : {}) };
+      const pager = await withRetries(retries, opts.signal, () => c.models.list({ config }));
+      const out: RemoteModel[] = [];
+      let page = pager.page;
+      for (;;) {
+        for (const item of page) {
+          const parsed = ModelItem.safeParse(item);
+          if (!parsed.success) continue;
+          const d = parsed.data;
+          // Gemini lists embedding and other models too; keep what can answer a chat.
+          if (d.supportedActions && !d.supportedActions.includes('generateContent')) continue;
+          out.push({
+            id: modelId(d.name),
+            ...(d.displayName ? { name: d.displayName } : {}),
+            ...(d.description ? { description: d.description } : {}),
+          });
+          if (out.length >= limit) return out;
+        }
+        if (!pager.hasNextPage()) return out;
+        page = await withRetries(retries, opts.signal, () => pager.nextPage());
+      }
+    } catch (err) {
+      throw toServerError(describeError(err, ctx));
+    }
+  },
+};

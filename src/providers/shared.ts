@@ -1,0 +1,26 @@
+import type { ErrorContext } from './errors.js';
+import type { CallOptions, ProbeResult, ProviderTarget, ResolvedModel } from './types.js';
+import { timeoutOf } from './util.js';
+
+export function elapsed(started: number): number {
+  return Math.max(0, Math.round(performance.now() - started));
+}
+
+export function errorContext(t: ProviderTarget | ResolvedModel, baseUrl: string, opts: CallOptions): ErrorContext {
+  return {
+    authType: t.authType,
+    ...('id' in t ? { model: t.id } : {}),
+    apiKey: t.apiKey,
+    ...(t.envKey ? { envKey: t.envKey } : {}),
+    baseUrl,
+    timeoutMs: timeoutOf(t),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+}
+
+/** An empty key would make the SDKs fall back to their own environment variables. */
+export function credentialMissing(t: ProviderTarget): ProbeResult | undefined {
+  if (t.apiKey.trim() !== '') return undefined;
+  const what = t.authType === 'qwen-oauth' ? 'no Qwen OAuth token: sign in first' : `no key: set ${t.envKey ?? 'the key'}`;
+  return { ok: false, latencyMs: 0, error: { code: 'credential_missing', message: what } };
+}
