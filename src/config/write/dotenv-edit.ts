@@ -48,6 +48,8 @@ export async function setDotenvVar(path: string, name: string, value: string): P
 /** Removes every assignment of `name`; false when there was none (or no file). */
 export async function removeDotenvVar(path: string, name: string): Promise<boolean> {
   checkName(name, path);
+  // Nothing to remove: don't create the folder the lock would need.
+  if ((await readDotenvFile(path)) === null) return false;
   let removed = false;
   await updateFileLocked(path, (current) => {
     if (current === null) return null;

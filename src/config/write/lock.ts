@@ -148,7 +148,7 @@ async function acquire(target: string, shownPath: string, opts: FileLockOptions)
 }
 
 export interface UpdateFileOptions {
-  /** Mode for a new file (an existing file keeps its own). Default 0644, or 0600 with `secret`. */
+  /** Mode for a new file (an existing file keeps its own). Default 0644; always 0600 with `secret`. */
   mode?: number;
   /** The new content holds a secret: new files get 0600, and an existing file readable by group or others is narrowed to 0600 before writing. */
   secret?: boolean;
@@ -190,7 +190,7 @@ export async function updateFileLocked(
         });
       }
       if (opts.secret && now !== null) await narrowMode(target);
-      await writeFileAtomic(target, Buffer.from(next, 'utf8'), { mode: opts.mode ?? (opts.secret ? 0o600 : 0o644) });
+      await writeFileAtomic(target, Buffer.from(next, 'utf8'), { mode: opts.secret ? 0o600 : (opts.mode ?? 0o644) });
       return { changed: true, text: next };
     }
   });
