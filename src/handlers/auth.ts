@@ -25,6 +25,8 @@ export interface OAuthPort {
   }>;
   cancel(loginId: string): boolean;
   logout(): Promise<void>;
+  /** A valid access token (refreshed if needed), or null when signed out. */
+  credentials(): Promise<{ accessToken: string; resourceUrl?: string } | null>;
 }
 
 /** Qwen Code's rule for where a login's settings go, as for model/select. */

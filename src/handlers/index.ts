@@ -6,6 +6,7 @@ import type { HandlerContext } from './context.js';
 import { ServerError } from '../protocol/index.js';
 import { announceCredentialChanges, getAuthStatus, login, logout, type OAuthPort } from './auth.js';
 import { listModels, selectModel } from './model.js';
+import { type ProviderDeps, RemoteModels, testModel } from './provider.js';
 import { resolvedConfigView } from './views.js';
 import { trustWorkspace } from './workspace.js';
 
@@ -18,6 +19,8 @@ export interface ServiceOptions {
   canShowDocument: boolean;
   showDocument(uri: string): void;
   oauth?: OAuthPort;
+  /** Proxy-aware fetch for every outgoing request. */
+  fetch?: typeof fetch;
 }
 
 export interface Services {
@@ -50,10 +53,17 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     canShowDocument: opts.canShowDocument,
     showDocument: opts.showDocument,
   };
+  const remote = new RemoteModels();
+  const providerDeps: ProviderDeps = { oauth, ...(opts.fetch ? { fetch: opts.fetch } : {}) };
   const handlers: HandlerTable = {
     'config/resolve': () => resolvedConfigView(state.graph),
-    'model/list': () => listModels(ctx),
-    'model/select': (p) => selectModel(ctx, p),
+    'model/list': async (p) => {
+      const warnings = p.refresh ? await remote.refresh(state.graph, providerDeps) : [];
+      const r = listModels(ctx, remote.all());
+      return warnings.length > 0 ? { ...r, warnings } : r;
+    },
+    'model/select': (p) => selectModel(ctx, p, remote.all()),
+    'model/test': (p) => testModel(ctx, providerDeps, p, remote.all()),
     'auth/status': () => getAuthStatus(ctx, oauth),
     'auth/login': (p) => login(ctx, oauth, p),
     'auth/cancel': (p) => ({ cancelled: oauth.cancel(p.loginId) }),
@@ -85,5 +95,6 @@ function signedOutOAuth(): OAuthPort {
     },
     cancel: () => false,
     logout: async () => {},
+    credentials: async () => null,
   };
 }

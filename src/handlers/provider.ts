@@ -1,0 +1,98 @@
+import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY } from '../config/index.js';
+import { type AuthType, KeyAuthType, type ModelTestResult, type ParamsOf, ServerError } from '../protocol/index.js';
+import { listRemoteModels, probeModel, type ProviderTarget, type ResolvedModel } from '../providers/index.js';
+import type { OAuthPort } from './auth.js';
+import type { HandlerContext } from './context.js';
+import { assertEgressAllowed } from './egress.js';
+import { findModel } from './model.js';
+import type { RemoteModelEntry } from './views.js';
+
+export interface ProviderDeps {
+  oauth: OAuthPort;
+  fetch?: typeof fetch;
+}
+
+/** Everything a request to this model needs, after the egress guard. */
+async function resolveForRequest(g: ConfigGraph, m: CatalogueModel, deps: ProviderDeps): Promise<ResolvedModel> {
+  if (m.authType === 'qwen-oauth') {
+    const creds = await deps.oauth.credentials();
+    if (!creds) {
+      throw new ServerError('CredentialMissing', 'not signed in to Qwen OAuth', { hint: 'sign in with the qwen-oauth login first' });
+    }
+    return { authType: 'qwen-oauth', id: m.id, apiKey: creds.accessToken, ...(creds.resourceUrl ? { baseUrl: creds.resourceUrl } : {}) };
+  }
+  const envKey = m.envKey ?? DEFAULT_ENV_KEY[m.authType];
+  const key = g.env.get(envKey);
+  if (!key || key.value === '') {
+    throw new ServerError('CredentialMissing', `${envKey} is not set, so ${m.id} cannot be reached`, {
+      hint: `sign in with an API key for ${m.authType}, or set ${envKey} in your environment or ~/.qwen/.env`,
+    });
+  }
+  assertEgressAllowed(g, m, key.source);
+  const gc = m.config?.generationConfig;
+  const r: ResolvedModel = { authType: m.authType, id: m.id, apiKey: key.value, envKey };
+  if (m.baseUrl) r.baseUrl = m.baseUrl;
+  if (gc?.timeout) r.timeoutMs = gc.timeout;
+  if (gc?.maxRetries !== undefined) r.maxRetries = gc.maxRetries;
+  if (gc?.customHeaders) r.customHeaders = gc.customHeaders;
+  if (gc?.extra_body) r.extraBody = gc.extra_body;
+  return r;
+}
+
+export async function testModel(ctx: HandlerContext, deps: ProviderDeps, p: ParamsOf<'model/test'>, remote: RemoteModelEntry[]): Promise<ModelTestResult> {
+  const g = ctx.state.graph;
+  const m = findModel(g, p, remote);
+  const resolved = await resolveForRequest(g, m, deps);
+  const r = await probeModel(resolved, deps.fetch ? { fetch: deps.fetch } : {});
+  return r.error ? { ok: r.ok, latencyMs: r.latencyMs, error: r.error } : { ok: r.ok, latencyMs: r.latencyMs };
+}
+
+/** Live model lists, cached for the life of the process and refreshed on demand. */
+export class RemoteModels {
+  private cache = new Map<string, RemoteModelEntry[]>();
+
+  all(): RemoteModelEntry[] {
+    return [...this.cache.values()].flat();
+  }
+
+  /** Asks every provider with a usable credential; a failing one becomes a warning. */
+  async refresh(g: ConfigGraph, deps: ProviderDeps): Promise<string[]> {
+    const warnings: string[] = [];
+    const targets = new Map<string, CatalogueModel>();
+    for (const m of g.catalogue) {
+      if (m.authType === 'qwen-oauth' || !m.available) continue;
+      const key = `${m.authType}\u0000${m.baseUrl ?? ''}\u0000${m.envKey ?? ''}`;
+      if (!targets.has(key)) targets.set(key, m);
+    }
+    for (const at of KeyAuthType.options) {
+      const envKey = DEFAULT_ENV_KEY[at];
+      if (!(g.env.get(envKey)?.value ?? '') || [...targets.values()].some((m) => m.authType === at)) continue;
+      targets.set(`${at}\u0000default`, { id: '(default)', name: '', authType: at, envKey, source: { layer: 'default' }, available: true });
+    }
+    this.cache.clear();
+    await Promise.all(
+      [...targets].map(async ([key, m]) => {
+        const label = `${m.authType}${m.baseUrl ? ` at ${m.baseUrl}` : ''}`;
+        try {
+          const r = await resolveForRequest(g, m, deps);
+          const { id: _id, ...target } = r;
+          const list = await listRemoteModels(target as ProviderTarget, deps.fetch ? { fetch: deps.fetch } : {});
+          this.cache.set(
+            key,
+            list.map((x) => ({
+              id: x.id,
+              authType: m.authType as AuthType,
+              ...(x.name ? { name: x.name } : {}),
+              ...(x.description ? { description: x.description } : {}),
+              ...(m.baseUrl ? { baseUrl: m.baseUrl } : {}),
+              ...(m.envKey ? { envKey: m.envKey } : {}),
+            })),
+          );
+        } catch (err) {
+          warnings.push(`could not list the models of ${label}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }),
+    );
+    return warnings;
+  }
+}
