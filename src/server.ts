@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { fileURLToPath } from 'node:url';
 import {
   createConnection,
@@ -6,7 +7,6 @@ import {
   StreamMessageWriter,
 } from 'vscode-languageserver/node';
 import { HELP, parseCli, UsageError, type CliArgs } from './cli/args.js';
-import { runStatus } from './cli/status.js';
 import { createContentTypeDecoder, type Lifecycle, Logger, registerHandlers } from './connection/index.js';
 import { createServices } from './handlers/index.js';
 import { InitializeParams, Notifications, PROTOCOL_VERSION } from './protocol/index.js';
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   if (args.command === 'help') return void process.stdout.write(`${HELP}\n`);
   if (args.command === 'version') return void process.stdout.write(`${VERSION}\n`);
   if (args.command === 'status') {
+    const { runStatus } = await import('./cli/status.js');
     process.exitCode = await runStatus(args);
     return;
   }

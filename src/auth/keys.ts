@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { type ConfigGraph, homeDotenvForWrite } from '../config/index.js';
-import { readDotenvFile, removeDotenvVar, setDotenvVar } from '../config/write/index.js';
+import { type ConfigGraph, homeDotenvForWrite, readDotenv, writes } from '../config/index.js';
 import { ServerError } from '../protocol/index.js';
 
 export function homeDotenvFiles(g: ConfigGraph): string[] {
@@ -14,6 +13,7 @@ export function homeDotenvFiles(g: ConfigGraph): string[] {
  */
 export async function storeKey(g: ConfigGraph, envKey: string, key: string): Promise<string> {
   const file = await homeDotenvForWrite(g.paths.home, g.paths.qwenDir);
+  const { setDotenvVar } = await writes();
   await setDotenvVar(file, envKey, key);
   return file;
 }
@@ -38,9 +38,10 @@ export function shadowWarnings(after: ConfigGraph, envKey: string, storedIn: str
  * anywhere else is the person's to remove: CredentialNotOwned says where.
  */
 export async function removeKey(g: ConfigGraph, envKey: string): Promise<{ removedFrom: string[]; stillSetBy?: string }> {
+  const { removeDotenvVar } = await writes();
   const removedFrom: string[] = [];
   for (const file of homeDotenvFiles(g)) {
-    const vars = await readDotenvFile(file);
+    const vars = await readDotenv(file);
     if (vars && envKey in vars && (await removeDotenvVar(file, envKey))) removedFrom.push(file);
   }
   const e = g.env.get(envKey);

@@ -1,5 +1,4 @@
-import { type ConfigGraph, DEFAULT_ENV_KEY, getPath, GROUP_LABEL } from '../config/index.js';
-import { readDotenvFile } from '../config/write/index.js';
+import { type ConfigGraph, DEFAULT_ENV_KEY, getPath, GROUP_LABEL, readDotenv } from '../config/index.js';
 import {
   type AuthMethodState,
   type AuthStatusResult,
@@ -56,7 +55,7 @@ async function keyState(
 export async function authStatus(g: ConfigGraph, oauth: OAuthStatus): Promise<AuthStatusResult> {
   const homeValues = new Map<string, { file: string; value: string }>();
   for (const file of homeDotenvFiles(g).reverse()) {
-    const vars = await readDotenvFile(file);
+    const vars = await readDotenv(file);
     for (const [k, v] of Object.entries(vars ?? {})) homeValues.set(k, { file, value: String(v) });
   }
   const methods: AuthMethodState[] = [];

@@ -17,6 +17,12 @@ async function tryRead(path: string): Promise<string | null> {
   }
 }
 
+/** A `.env` file's variables, or null when there is no such file. */
+export async function readDotenv(path: string): Promise<Record<string, string> | null> {
+  const text = await tryRead(path);
+  return text === null ? null : parse(text);
+}
+
 /** Every path `.env` discovery looks at, in order: the watcher needs them all. */
 export function dotenvCandidates(cwd: string, home: string, qwenDir: string, includeProject: boolean): string[] {
   const out: string[] = [];

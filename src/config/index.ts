@@ -1,5 +1,8 @@
 export { availability, type CatalogueModel, DEFAULT_ENV_KEY, GROUP_LABEL, type OAuthView, QWEN_OAUTH_MODEL } from './catalogue.js';
-export { homeDotenvForWrite } from './dotenv.js';
+export { homeDotenvForWrite, readDotenv } from './dotenv.js';
+
+/** The write path (locks, edits) loads on the first write: start-up does not pay for it. */
+export const writes = () => import('./write/index.js');
 export type { EnvEntry, Override } from './env-layers.js';
 export {
   type ConfigGraph,

@@ -7,8 +7,7 @@ import {
 } from '../auth/coding-plan.js';
 import { removeKey, shadowWarnings, storeKey } from '../auth/keys.js';
 import { authStatus, credentialSnapshot, type OAuthStatus } from '../auth/status.js';
-import { type ConfigGraph, DEFAULT_ENV_KEY, getPath } from '../config/index.js';
-import { editJsoncFile } from '../config/write/index.js';
+import { type ConfigGraph, DEFAULT_ENV_KEY, getPath, writes } from '../config/index.js';
 import { type AuthStatusResult, type ParamsOf, redact, type ResultOf, ServerError } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 
@@ -51,7 +50,7 @@ export async function login(ctx: HandlerContext, oauth: OAuthPort, p: ParamsOf<'
   const storedIn = await storeKey(g, envKey, p.apiKey);
   if (p.method === 'coding-plan') {
     const region = p.region ?? 'china';
-    await editJsoncFile(settingsTarget(g), (current: unknown) => {
+    await (await writes()).editJsoncFile(settingsTarget(g), (current: unknown) => {
       const existing = getPath((current ?? {}) as Record<string, unknown>, 'modelProviders.openai');
       const kept = Array.isArray(existing) ? existing.filter((e) => !isCodingPlanEntry(e)) : [];
       return [

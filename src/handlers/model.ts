@@ -1,5 +1,4 @@
-import { type CatalogueModel, type ConfigGraph, getPath, SCOPE_ORDER } from '../config/index.js';
-import { editJsoncFile } from '../config/write/index.js';
+import { type CatalogueModel, type ConfigGraph, getPath, SCOPE_ORDER, writes } from '../config/index.js';
 import {
   type ModelListResult,
   type ModelSelectResult,
@@ -81,7 +80,7 @@ export async function selectModel(
         hint: 'trust the folder first (workspace/trust), or save the choice in your user settings',
       });
     }
-    await editJsoncFile(path, [
+    await (await writes()).editJsoncFile(path, [
       { path: ['model', 'name'], value: model.id },
       { path: ['security', 'auth', 'selectedType'], value: model.authType },
     ]);

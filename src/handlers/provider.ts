@@ -1,6 +1,9 @@
 import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY } from '../config/index.js';
 import { type AuthType, KeyAuthType, type ModelTestResult, type ParamsOf, ServerError } from '../protocol/index.js';
-import { listRemoteModels, probeModel, type ProviderTarget, type ResolvedModel } from '../providers/index.js';
+import type { ProviderTarget, ResolvedModel } from '../providers/index.js';
+
+/** Adapters load on the first request to a provider. */
+const providers = () => import('../providers/index.js');
 import type { OAuthPort } from './auth.js';
 import type { HandlerContext } from './context.js';
 import { assertEgressAllowed } from './egress.js';
@@ -43,6 +46,7 @@ export async function testModel(ctx: HandlerContext, deps: ProviderDeps, p: Para
   const g = ctx.state.graph;
   const m = findModel(g, p, remote);
   const resolved = await resolveForRequest(g, m, deps);
+  const { probeModel } = await providers();
   const r = await probeModel(resolved, deps.fetch ? { fetch: deps.fetch } : {});
   return r.error ? { ok: r.ok, latencyMs: r.latencyMs, error: r.error } : { ok: r.ok, latencyMs: r.latencyMs };
 }
@@ -69,6 +73,7 @@ export class RemoteModels {
       if (!(g.env.get(envKey)?.value ?? '') || [...targets.values()].some((m) => m.authType === at)) continue;
       targets.set(`${at}\u0000default`, { id: '(default)', name: '', authType: at, envKey, source: { layer: 'default' }, available: true });
     }
+    const { listRemoteModels } = await providers();
     this.cache.clear();
     await Promise.all(
       [...targets].map(async ([key, m]) => {

@@ -1,11 +1,10 @@
-import { explicitTrust } from '../config/index.js';
-import { editJsoncFile } from '../config/write/index.js';
+import { explicitTrust, writes } from '../config/index.js';
 import type { ParamsOf, ResultOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 
 export async function trustWorkspace(ctx: HandlerContext, p: ParamsOf<'workspace/trust'>): Promise<ResultOf<'workspace/trust'>> {
   const g = ctx.state.graph;
-  await editJsoncFile(g.paths.trustedFolders, [{ path: [g.cwd], value: p.level }]);
+  await (await writes()).editJsoncFile(g.paths.trustedFolders, [{ path: [g.cwd], value: p.level }]);
   const after = await ctx.state.recompute([g.paths.trustedFolders]);
   const trusted = explicitTrust(after.trust.file.rules, after.cwd) === true;
   const warnings: string[] = [];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 
 /**
  * The folder to watch for a file: its own folder, or the nearest one that
@@ -25,7 +25,7 @@ function watchDirFor(file: string): string | null {
  * removal of a folder on the way to one.
  */
 export class FileSetWatcher {
-  private watcher: FSWatcher | undefined;
+  private watcher: Promise<FSWatcher> | undefined;
   private files = new Set<string>();
   private dirs = new Set<string>();
   private pending = new Set<string>();
@@ -44,15 +44,21 @@ export class FileSetWatcher {
     this.dirs = dirs;
     if (!this.watcher) {
       if (add.length === 0) return;
-      this.watcher = watch(add, { depth: 0, ignoreInitial: true, persistent: true });
-      this.watcher.on('all', (_event, path) => this.onEvent(path));
-      this.watcher.on('error', () => {
-        // A folder we may not read: nothing to report from it.
+      // chokidar loads on the first watch, after start-up.
+      this.watcher = import('chokidar').then(({ watch }) => {
+        const w = watch(add, { depth: 0, ignoreInitial: true, persistent: true });
+        w.on('all', (_event, path) => this.onEvent(path));
+        w.on('error', () => {
+          // A folder we may not read: nothing to report from it.
+        });
+        return w;
       });
       return;
     }
-    if (remove.length > 0) this.watcher.unwatch(remove);
-    if (add.length > 0) this.watcher.add(add);
+    void this.watcher.then((w) => {
+      if (remove.length > 0) w.unwatch(remove);
+      if (add.length > 0) w.add(add);
+    });
   }
 
   private relevant(path: string): boolean {
@@ -74,7 +80,8 @@ export class FileSetWatcher {
 
   async close(): Promise<void> {
     clearTimeout(this.timer);
-    await this.watcher?.close();
+    const w = await this.watcher;
     this.watcher = undefined;
+    await w?.close();
   }
 }
