@@ -1,6 +1,7 @@
-import type { Node } from 'jsonc-parser';
+import { getNodeValue, type Node } from 'jsonc-parser';
 import { type Diagnostic, isSecretName, KeyAuthType } from '../protocol/index.js';
 import type { CatalogueModel } from './catalogue.js';
+import type { DotenvFile } from './dotenv.js';
 import type { EnvEntry } from './env-layers.js';
 import type { MergedSettings } from './merge.js';
 import { rangeOfPath, type SettingsFile } from './settings-file.js';
@@ -34,6 +35,30 @@ export interface DiagnosticInputs {
   merged: MergedSettings;
 }
 
+/** The loaded `.env` file's lines that do not take effect, and why. */
+export function dotenvDiagnostics(file: DotenvFile, shadowed: string[], excluded: string[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const lines = file.text.split('\n');
+  const lineOf = (name: string) => lines.findIndex((l) => new RegExp(`^\\s*(export\\s+)?${name}\\s*[=:]`).test(l));
+  const at = (name: string) => {
+    const line = Math.max(lineOf(name), 0);
+    const character = Math.max((lines[line] ?? '').indexOf(name), 0);
+    return { start: { line, character }, end: { line, character: character + name.length } };
+  };
+  for (const name of shadowed) {
+    out.push({ path: file.path, severity: 'information', range: at(name), message: `${name} is already set in the server's environment, so this line is not used` });
+  }
+  for (const name of excluded) {
+    out.push({
+      path: file.path,
+      severity: 'warning',
+      range: at(name),
+      message: `${name} is not loaded from a project .env (advanced.excludedEnvVars); put it in .qwen/.env to load it`,
+    });
+  }
+  return out;
+}
+
 /** What the graph knows about the settings files beyond their syntax and schema. */
 export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -59,7 +84,8 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
       });
       continue;
     }
-    const providers = f.settings.modelProviders;
+    // Indices must be the file's own, not those of the cleaned-up settings.
+    const providers = (getNodeValue(f.tree) as { modelProviders?: unknown } | undefined)?.modelProviders;
     if (!providers || typeof providers !== 'object') continue;
     for (const authType of KeyAuthType.options) {
       const list = (providers as Record<string, unknown>)[authType];

@@ -7,6 +7,8 @@ export interface DotenvFile {
   /** A project file (not in a `.qwen` folder, not a home file): subject to `advanced.excludedEnvVars`. */
   projectLevel: boolean;
   vars: Record<string, string>;
+  /** For diagnostics that point at a line. */
+  text: string;
 }
 
 async function tryRead(path: string): Promise<string | null> {
@@ -56,7 +58,7 @@ export async function findDotenv(
     const text = await tryRead(path);
     if (text === null) continue;
     const inQwenFolder = path.endsWith(`${sep}.qwen${sep}.env`);
-    return { path, projectLevel: !inQwenFolder && !homeFiles.has(path), vars: parse(text) };
+    return { path, projectLevel: !inQwenFolder && !homeFiles.has(path), vars: parse(text), text };
   }
   return null;
 }

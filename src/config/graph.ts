@@ -26,7 +26,7 @@ import { type ConfigPaths, resolvePaths, SCOPE_ORDER } from './paths.js';
 import { readSettingsFile, type SettingsFile } from './settings-file.js';
 import { ModelConfig } from './settings-schema.js';
 import { explicitTrust, readTrustedFolders, type TrustFile } from './trust.js';
-import { settingsDiagnostics } from './diagnostics.js';
+import { dotenvDiagnostics, settingsDiagnostics } from './diagnostics.js';
 
 export interface Overrides {
   model?: Override;
@@ -300,6 +300,7 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
     ...files.flatMap((f) => f.diagnostics),
     ...settingsDiagnostics({ files, trusted, env, catalogue, merged }),
   ];
+  if (dotenvFile) diagnostics.push(...dotenvDiagnostics(dotenvFile, layers.shadowed, layers.excluded));
   if (trustFile.error) diagnostics.push({ path: trustFile.path, message: trustFile.error, severity: 'error' });
 
   return {

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { makeSandbox, type Sandbox } from '../support/sandbox.js';
+import { startServer, type TestServer } from '../support/server.js';
+
+let sb: Sandbox;
+let servers: TestServer[] = [];
+beforeEach(async () => {
+  sb = await makeSandbox();
+  servers = [];
+});
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await sb.cleanup();
+});
+
+async function diagnosticsFor(path: string, opts: Parameters<typeof startServer>[1] = {}) {
+  const srv = await startServer(sb, opts);
+  servers.push(srv);
+  const uri = pathToFileURL(path).href;
+  const n = await srv.waitFor('textDocument/publishDiagnostics', (p) => p.uri === uri, 3000);
+  return { srv, diagnostics: n.params.diagnostics as any[] };
+}
+
+const SETTINGS = `{
+  "modelProviders": {
+    "openai": [
+      { "id": "good-one" },
+      { "id": 5 },
+      { "id": "needs-key", "envKey": "NOWHERE_KEY" }
+    ],
+    "mistral": [{ "id": "x" }]
+  },
+  "env": { "SOME_API_KEY": "sk-plaintextsecret000000" }
+}
+`;
+
+describe('diagnostics for the files the server reads', () => {
+  it('schema errors point at the offending key; the bad entry is dropped, the rest kept', async () => {
+    const path = await sb.write('home/.qwen/settings.json', SETTINGS);
+    const { srv, diagnostics } = await diagnosticsFor(path);
+    const schema = diagnostics.find((d) => d.message.includes('modelProviders.openai.1.id'));
+    assert.ok(schema, JSON.stringify(diagnostics));
+    assert.equal(schema.severity, 1);
+    assert.equal(schema.range.start.line, 4, 'the line of "id": 5');
+    const ids = (await srv.request('model/list')).groups.find((g: any) => g.authType === 'openai').models.map((m: any) => m.id);
+    assert.deepEqual(ids, ['good-one', 'needs-key']);
+  });
+
+  it('flags unknown protocols, envKeys that resolve to nothing, and plaintext secrets (without repeating them)', async () => {
+    const path = await sb.write('home/.qwen/settings.json', SETTINGS);
+    const { diagnostics } = await diagnosticsFor(path);
+    const text = JSON.stringify(diagnostics);
+    assert.ok(diagnostics.some((d) => d.message.includes('modelProviders.mistral') && d.range.start.line === 7));
+    const env = diagnostics.find((d) => d.message.includes('NOWHERE_KEY is not set'));
+    assert.ok(env);
+    assert.equal(env.range.start.line, 5);
+    assert.ok(diagnostics.some((d) => d.message.includes('secret (SOME_API_KEY) is written in plain text')));
+    assert.ok(!text.includes('sk-plaintextsecret000000'));
+  });
+
+  it('a project .env: excluded names are flagged at their line', async () => {
+    const path = await sb.write('work/project/.env', '# project\nGEMINI_MODEL=x\nDEBUG=1\n');
+    const { diagnostics } = await diagnosticsFor(path);
+    const d = diagnostics.find((x) => x.message.includes('DEBUG is not loaded'));
+    assert.ok(d);
+    assert.equal(d.range.start.line, 2);
+  });
+
+  it('an untrusted workspace (folder trust on) is shown, not applied', async () => {
+    await sb.write('home/.qwen/settings.json', '{ "security": { "folderTrust": { "enabled": true } } }');
+    const ws = await sb.write('work/project/.qwen/settings.json', '{ "model": { "name": "from-untrusted" } }');
+    const { srv, diagnostics } = await diagnosticsFor(ws);
+    assert.ok(diagnostics.some((d) => d.message.includes('not trusted')));
+    const c = await srv.request('config/resolve');
+    assert.equal(c.settings['model.name'], undefined);
+    assert.equal(c.layers.find((l: any) => l.scope === 'workspace').trusted, false);
+    const t = await srv.request('workspace/trust', { level: 'TRUST_FOLDER' });
+    assert.equal(t.trusted, true);
+    assert.equal((await srv.request('config/resolve')).settings['model.name'].value, 'from-untrusted');
+  });
+});
