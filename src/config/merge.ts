@@ -1,4 +1,5 @@
 import type { Scope, Source } from '../protocol/index.js';
+import { POISON_KEYS } from './jsonc-value.js';
 
 export interface ScopedSettings {
   scope: Scope;
@@ -14,7 +15,6 @@ export interface MergedSettings {
 
 type Strategy = 'deep' | 'shallow' | 'union' | 'concat';
 
-const POISON = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Qwen Code's per-key merge strategies (QWEN-FACTS.md, "Settings merge"). */
 function strategyFor(path: string): Strategy {
@@ -40,7 +40,7 @@ function mergeObject(
   sources: Map<string, Source>,
 ): void {
   for (const [key, value] of Object.entries(from)) {
-    if (POISON.has(key) || value === undefined) continue;
+    if (POISON_KEYS.has(key) || value === undefined) continue;
     const path = prefix ? `${prefix}.${key}` : key;
     const existing = target[key];
     const strategy = strategyFor(path);
@@ -48,7 +48,7 @@ function mergeObject(
       const into = isPlainObject(existing) ? existing : {};
       if (!isPlainObject(existing)) forget(sources, path);
       for (const [k, v] of Object.entries(value)) {
-        if (POISON.has(k)) continue;
+        if (POISON_KEYS.has(k)) continue;
         into[k] = v;
         forget(sources, `${path}.${k}`);
         sources.set(`${path}.${k}`, src);

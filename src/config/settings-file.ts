@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Diagnostic, Scope } from '../protocol/index.js';
+import { jsonValueOf } from './jsonc-value.js';
 import { MODEL_PROVIDER_KEYS, Settings } from './settings-schema.js';
 import { lineStarts, rangeAt, type Range } from './text-position.js';
 
@@ -16,27 +17,6 @@ export interface SettingsFile {
   /** For ranges of later diagnostics (envKeys, secrets). */
   tree: Node | undefined;
   text: string;
-}
-
-const POISON = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** JSON.parse-like value of a jsonc tree, without prototype keys. */
-function valueOf(node: Node): unknown {
-  switch (node.type) {
-    case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const prop of node.children ?? []) {
-        const [k, v] = prop.children ?? [];
-        if (!k || !v || typeof k.value !== 'string' || POISON.has(k.value)) continue;
-        out[k.value] = valueOf(v);
-      }
-      return out;
-    }
-    case 'array':
-      return (node.children ?? []).map(valueOf);
-    default:
-      return node.value;
-  }
 }
 
 function deleteAt(obj: unknown, path: readonly PropertyKey[]): void {
@@ -126,7 +106,7 @@ export async function readSettingsFile(
       diagnostics,
     };
   }
-  const raw = tree ? (valueOf(tree) as Record<string, unknown>) : {};
+  const raw = tree ? (jsonValueOf(tree) as Record<string, unknown>) : {};
   const diagnostics: Diagnostic[] = [];
   const parsed = Settings.safeParse(raw);
   if (!parsed.success) {

@@ -1,39 +1,26 @@
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { makeSandbox, type Sandbox } from '../support/sandbox.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { describe, it } from 'node:test';
+import { sandboxPerTest } from '../support/per-test.js';
+import type { StartOptions } from '../support/server.js';
 
 /** Planted in every test: it must never come back in a frame, stderr or the log file. */
 const CANARY = 'sk-sp-CANARY0123456789abcdefXYZ';
 const OPENAI_CANARY = 'sk-CANARYopenai0123456789abcdef';
 
-let sb: Sandbox;
-let servers: TestServer[] = [];
-let logFile: string;
-beforeEach(async () => {
-  sb = await makeSandbox();
-  servers = [];
-  logFile = sb.path('server.log');
-});
-afterEach(async () => {
-  for (const s of servers) {
-    await s.close();
-    const frames = JSON.stringify(s.notifications) + JSON.stringify(s.initResult);
-    for (const secret of [CANARY, OPENAI_CANARY]) {
-      assert.ok(!frames.includes(secret), 'a key leaked into a notification');
-      assert.ok(!s.stderr.includes(secret), 'a key leaked into stderr');
-    }
+const ctx = sandboxPerTest(async (s) => {
+  const frames = JSON.stringify(s.notifications) + JSON.stringify(s.initResult);
+  const log = await readFile(logFile(), 'utf8').catch(() => '');
+  for (const secret of [CANARY, OPENAI_CANARY]) {
+    assert.ok(!frames.includes(secret), 'a key leaked into a notification');
+    assert.ok(!s.stderr.includes(secret), 'a key leaked into stderr');
+    assert.ok(!log.includes(secret), 'a key leaked into the log file');
   }
-  const log = await readFile(logFile, 'utf8').catch(() => '');
-  for (const secret of [CANARY, OPENAI_CANARY]) assert.ok(!log.includes(secret), 'a key leaked into the log file');
-  await sb.cleanup();
 });
+const logFile = () => ctx.sb.path('server.log');
 
-async function start(opts: Parameters<typeof startServer>[1] = {}) {
-  const s = await startServer(sb, { ...opts, args: ['--log-file', logFile, ...(opts.args ?? [])] });
-  servers.push(s);
-  return s;
+function start(opts: StartOptions = {}) {
+  return ctx.start({ ...opts, args: ['--log-file', logFile(), ...(opts.args ?? [])] });
 }
 
 const SETTINGS = `{
@@ -48,12 +35,12 @@ const SETTINGS = `{
 
 describe('API-key and Coding Plan logins', () => {
   it('Coding Plan: key only in ~/.qwen/.env (0600), plan models first, own entries kept, no duplicates on repeat', async () => {
-    const settingsPath = await sb.write('home/.qwen/settings.json', SETTINGS);
+    const settingsPath = await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
     const srv = await start();
     const r = await srv.request('auth/login', { method: 'coding-plan', apiKey: CANARY, region: 'global' });
     assert.equal(r.state, 'signedIn');
     assert.equal(r.envKey, 'BAILIAN_CODING_PLAN_API_KEY');
-    assert.equal(r.storedIn, sb.path('home/.qwen/.env'));
+    assert.equal(r.storedIn, ctx.sb.path('home/.qwen/.env'));
     assert.equal(r.credential.redacted, 'sk-…fXYZ');
     assert.ok(!JSON.stringify(r).includes(CANARY));
     const env = await readFile(r.storedIn, 'utf8');
@@ -88,7 +75,7 @@ describe('API-key and Coding Plan logins', () => {
   });
 
   it('API key: stored in the existing home .env with every other line kept; the answer is redacted', async () => {
-    const envPath = await sb.write('home/.env', '# my env\nFOO=bar\nexport OTHER="x y"\n');
+    const envPath = await ctx.sb.write('home/.env', '# my env\nFOO=bar\nexport OTHER="x y"\n');
     const srv = await start();
     const r = await srv.request('auth/login', { method: 'api-key', authType: 'openai', apiKey: OPENAI_CANARY });
     assert.equal(r.storedIn, envPath, '~/.env is what discovery loads today, so the key goes there');
@@ -102,10 +89,10 @@ describe('API-key and Coding Plan logins', () => {
   });
 
   it('warns when the stored key is shadowed by the environment or a project .env', async () => {
-    await sb.write('work/project/.env', 'UNRELATED=1\n');
+    await ctx.sb.write('work/project/.env', 'UNRELATED=1\n');
     const srv = await start({ env: { ANTHROPIC_API_KEY: 'sk-ant-from-the-shell-000000' } });
     const r1 = await srv.request('auth/login', { method: 'api-key', authType: 'gemini', apiKey: 'AIzaSyTestKey000000000000000000000' });
-    assert.ok(r1.warnings?.some((w: string) => w.includes(sb.path('work/project/.env'))));
+    assert.ok(r1.warnings?.some((w: string) => w.includes(ctx.sb.path('work/project/.env'))));
     const r2 = await srv.request('auth/login', { method: 'api-key', authType: 'anthropic', apiKey: OPENAI_CANARY });
     assert.ok(r2.warnings?.some((w: string) => w.includes("server's environment")));
     const st = await srv.request('auth/status');
@@ -128,12 +115,12 @@ describe('API-key and Coding Plan logins', () => {
       const e = await srv.requestError('auth/login', params);
       assert.equal(e.code, -32602, JSON.stringify(params));
     }
-    await assert.rejects(readFile(sb.path('home/.qwen/.env')), 'nothing written');
-    await assert.rejects(readFile(sb.path('home/.qwen/settings.json')));
+    await assert.rejects(readFile(ctx.sb.path('home/.qwen/.env')), 'nothing written');
+    await assert.rejects(readFile(ctx.sb.path('home/.qwen/settings.json')));
   });
 
   it('logout removes only what the server stored; other keys are CredentialNotOwned', async () => {
-    const envPath = await sb.write('home/.qwen/.env', `# keep me\nOPENAI_API_KEY=${OPENAI_CANARY}\nKEEP=1\n`);
+    const envPath = await ctx.sb.write('home/.qwen/.env', `# keep me\nOPENAI_API_KEY=${OPENAI_CANARY}\nKEEP=1\n`);
     const srv = await start({ env: { GEMINI_API_KEY: 'AIzaFromShell0000000000000000000' } });
     const mark = srv.notifications.length;
     const r = await srv.request('auth/logout', { method: 'api-key', authType: 'openai' });
@@ -150,7 +137,7 @@ describe('API-key and Coding Plan logins', () => {
     const srv = await start();
     await srv.request('config/resolve');
     await new Promise((r) => setTimeout(r, 300));
-    await sb.write('home/.qwen/.env', `OPENAI_API_KEY=${OPENAI_CANARY}\n`);
+    await ctx.sb.write('home/.qwen/.env', `OPENAI_API_KEY=${OPENAI_CANARY}\n`);
     const n = await srv.waitFor('auth/didChange', (p) => p.envKey === 'OPENAI_API_KEY', 2000);
     assert.equal(n.params.state, 'signedIn');
   });

@@ -1,60 +1,50 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { makeSandbox, type Sandbox } from '../support/sandbox.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { describe, it } from 'node:test';
+import { sandboxPerTest } from '../support/per-test.js';
+import type { StartOptions } from '../support/server.js';
 
-let sb: Sandbox;
-let servers: TestServer[] = [];
-beforeEach(async () => {
-  sb = await makeSandbox();
-  servers = [];
-});
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await sb.cleanup();
-});
+const ctx = sandboxPerTest();
 
-const userSettings = () => sb.path('home/.qwen/settings.json');
-const wsSettings = () => sb.path('work/project/.qwen/settings.json');
-const sysSettings = () => sb.path('etc/settings.json');
-const sysDefaults = () => sb.path('etc/system-defaults.json');
+const userSettings = () => ctx.sb.path('home/.qwen/settings.json');
+const wsSettings = () => ctx.sb.path('work/project/.qwen/settings.json');
+const sysSettings = () => ctx.sb.path('etc/settings.json');
+const sysDefaults = () => ctx.sb.path('etc/system-defaults.json');
 
-async function resolve(opts: Parameters<typeof startServer>[1] = {}) {
-  const srv = await startServer(sb, opts);
-  servers.push(srv);
+async function resolve(opts: StartOptions = {}) {
+  const srv = await ctx.start(opts);
   return srv.request('config/resolve');
 }
 
 describe('settings merge (QWEN-FACTS "Settings merge")', () => {
   it('user settings win over system defaults', async () => {
-    await sb.write(sysDefaults(), '{ "model": { "name": "from-defaults" } }');
-    await sb.write(userSettings(), '{ "model": { "name": "from-user" } }');
+    await ctx.sb.write(sysDefaults(), '{ "model": { "name": "from-defaults" } }');
+    await ctx.sb.write(userSettings(), '{ "model": { "name": "from-user" } }');
     const c = await resolve();
     assert.equal(c.settings['model.name'].value, 'from-user');
     assert.deepEqual(c.settings['model.name'].source, { layer: 'settings', scope: 'user', path: userSettings() });
   });
 
   it('workspace settings win over user settings', async () => {
-    await sb.write(userSettings(), '{ "model": { "name": "from-user" } }');
-    await sb.write(wsSettings(), '{ "model": { "name": "from-workspace" } }');
+    await ctx.sb.write(userSettings(), '{ "model": { "name": "from-user" } }');
+    await ctx.sb.write(wsSettings(), '{ "model": { "name": "from-workspace" } }');
     const c = await resolve();
     assert.equal(c.settings['model.name'].value, 'from-workspace');
     assert.equal(c.settings['model.name'].source.scope, 'workspace');
   });
 
   it('system settings win over everything', async () => {
-    await sb.write(sysDefaults(), '{ "model": { "name": "d" } }');
-    await sb.write(userSettings(), '{ "model": { "name": "u" } }');
-    await sb.write(wsSettings(), '{ "model": { "name": "w" } }');
-    await sb.write(sysSettings(), '{ "model": { "name": "from-system" } }');
+    await ctx.sb.write(sysDefaults(), '{ "model": { "name": "d" } }');
+    await ctx.sb.write(userSettings(), '{ "model": { "name": "u" } }');
+    await ctx.sb.write(wsSettings(), '{ "model": { "name": "w" } }');
+    await ctx.sb.write(sysSettings(), '{ "model": { "name": "from-system" } }');
     const c = await resolve();
     assert.equal(c.settings['model.name'].value, 'from-system');
     assert.equal(c.settings['model.name'].source.scope, 'system');
   });
 
   it('objects merge key by key, each key keeping its own source', async () => {
-    await sb.write(userSettings(), '{ "security": { "auth": { "selectedType": "openai" } }, "ui": { "theme": "dark", "x": 1 } }');
-    await sb.write(wsSettings(), '{ "ui": { "theme": "light" } }');
+    await ctx.sb.write(userSettings(), '{ "security": { "auth": { "selectedType": "openai" } }, "ui": { "theme": "dark", "x": 1 } }');
+    await ctx.sb.write(wsSettings(), '{ "ui": { "theme": "light" } }');
     const c = await resolve();
     assert.equal(c.settings['security.auth.selectedType'].source.scope, 'user');
     assert.equal(c.settings['ui.theme'].value, 'light');
@@ -64,16 +54,16 @@ describe('settings merge (QWEN-FACTS "Settings merge")', () => {
   });
 
   it('arrays replace rather than merge', async () => {
-    await sb.write(userSettings(), '{ "context": { "fileName": ["A.md", "B.md"] } }');
-    await sb.write(wsSettings(), '{ "context": { "fileName": ["C.md"] } }');
+    await ctx.sb.write(userSettings(), '{ "context": { "fileName": ["A.md", "B.md"] } }');
+    await ctx.sb.write(wsSettings(), '{ "context": { "fileName": ["C.md"] } }');
     const c = await resolve();
     assert.deepEqual(c.settings['context.fileName'].value, ['C.md']);
     assert.equal(c.settings['context.fileName'].source.scope, 'workspace');
   });
 
   it('env merges shallowly: each name from the highest scope that sets it', async () => {
-    await sb.write(userSettings(), '{ "env": { "ALPHA": "u1", "BETA": "u2" } }');
-    await sb.write(wsSettings(), '{ "env": { "BETA": "w2" } }');
+    await ctx.sb.write(userSettings(), '{ "env": { "ALPHA": "u1", "BETA": "u2" } }');
+    await ctx.sb.write(wsSettings(), '{ "env": { "BETA": "w2" } }');
     const c = await resolve();
     assert.equal(c.settings['env.ALPHA'].value, 'u1');
     assert.equal(c.settings['env.ALPHA'].source.scope, 'user');
@@ -82,28 +72,27 @@ describe('settings merge (QWEN-FACTS "Settings merge")', () => {
   });
 
   it('advanced.excludedEnvVars is the union of every scope', async () => {
-    await sb.write(userSettings(), '{ "advanced": { "excludedEnvVars": ["A", "B"] } }');
-    await sb.write(wsSettings(), '{ "advanced": { "excludedEnvVars": ["B", "C"] } }');
+    await ctx.sb.write(userSettings(), '{ "advanced": { "excludedEnvVars": ["A", "B"] } }');
+    await ctx.sb.write(wsSettings(), '{ "advanced": { "excludedEnvVars": ["B", "C"] } }');
     const c = await resolve();
     assert.deepEqual(c.settings['advanced.excludedEnvVars'].value, ['A', 'B', 'C']);
   });
 
   it('context.includeDirectories concatenates', async () => {
-    await sb.write(userSettings(), '{ "context": { "includeDirectories": ["/a"] } }');
-    await sb.write(wsSettings(), '{ "context": { "includeDirectories": ["/b"] } }');
+    await ctx.sb.write(userSettings(), '{ "context": { "includeDirectories": ["/a"] } }');
+    await ctx.sb.write(wsSettings(), '{ "context": { "includeDirectories": ["/b"] } }');
     const c = await resolve();
     assert.deepEqual(c.settings['context.includeDirectories'].value, ['/a', '/b']);
   });
 
   it('modelProviders: each protocol array replaces, protocols only a lower scope defines survive', async () => {
-    await sb.write(
+    await ctx.sb.write(
       userSettings(),
       JSON.stringify({ modelProviders: { openai: [{ id: 'user-gpt' }], anthropic: [{ id: 'user-claude', baseUrl: 'http://127.0.0.1:9' }] } }),
     );
-    await sb.write(wsSettings(), JSON.stringify({ modelProviders: { openai: [{ id: 'ws-gpt' }] } }));
-    const srv = await startServer(sb);
-    servers.push(srv);
-    const list = await srv.request('model/list');
+    await ctx.sb.write(wsSettings(), JSON.stringify({ modelProviders: { openai: [{ id: 'ws-gpt' }] } }));
+    const srv = await ctx.start();
+        const list = await srv.request('model/list');
     const openai = list.groups.find((g: any) => g.authType === 'openai');
     const anthropic = list.groups.find((g: any) => g.authType === 'anthropic');
     assert.deepEqual(openai.models.map((m: any) => m.id), ['ws-gpt']);
@@ -114,7 +103,7 @@ describe('settings merge (QWEN-FACTS "Settings merge")', () => {
   });
 
   it('__proto__, constructor and prototype keys are never merged', async () => {
-    await sb.write(userSettings(), '{ "__proto__": { "polluted": true }, "ui": { "constructor": { "x": 1 }, "ok": true } }');
+    await ctx.sb.write(userSettings(), '{ "__proto__": { "polluted": true }, "ui": { "constructor": { "x": 1 }, "ok": true } }');
     const c = await resolve();
     assert.equal(c.settings['polluted'], undefined);
     assert.equal(c.settings['ui.constructor.x'], undefined);
@@ -122,8 +111,8 @@ describe('settings merge (QWEN-FACTS "Settings merge")', () => {
   });
 
   it('$VAR and ${VAR} expand from the process environment, not from .env', async () => {
-    await sb.write(userSettings(), '{ "model": { "name": "${MY_MODEL}" }, "ui": { "a": "$FROM_DOTENV", "b": "$UNKNOWN_NAME" } }');
-    await sb.write('home/.qwen/.env', 'FROM_DOTENV=nope\n');
+    await ctx.sb.write(userSettings(), '{ "model": { "name": "${MY_MODEL}" }, "ui": { "a": "$FROM_DOTENV", "b": "$UNKNOWN_NAME" } }');
+    await ctx.sb.write('home/.qwen/.env', 'FROM_DOTENV=nope\n');
     const c = await resolve({ env: { MY_MODEL: 'expanded-model' } });
     assert.equal(c.settings['model.name'].value, 'expanded-model');
     assert.equal(c.settings['ui.a'].value, '$FROM_DOTENV');
@@ -150,7 +139,7 @@ describe('environment precedence (QWEN-FACTS "Environment")', () => {
   });
 
   it('the process environment wins over .env', async () => {
-    await sb.write('work/project/.env', 'OPENAI_MODEL=from-dotenv\n');
+    await ctx.sb.write('work/project/.env', 'OPENAI_MODEL=from-dotenv\n');
     const c = await resolve({ env: { OPENAI_MODEL: 'from-process' } });
     assert.equal(c.env.OPENAI_MODEL.value, 'from-process');
     assert.deepEqual(c.env.OPENAI_MODEL.source, { layer: 'process' });
@@ -159,18 +148,18 @@ describe('environment precedence (QWEN-FACTS "Environment")', () => {
   });
 
   it('an empty but set process variable still wins over .env', async () => {
-    await sb.write('work/project/.env', 'OPENAI_MODEL=from-dotenv\n');
+    await ctx.sb.write('work/project/.env', 'OPENAI_MODEL=from-dotenv\n');
     const c = await resolve({ env: { OPENAI_MODEL: '' } });
     assert.equal(c.env.OPENAI_MODEL.value, '');
     assert.equal(c.env.OPENAI_MODEL.source.layer, 'process');
   });
 
   it('.env wins over settings.json env', async () => {
-    await sb.write('work/project/.env', 'OPENAI_MODEL=from-dotenv\n');
-    await sb.write(userSettings(), '{ "env": { "OPENAI_MODEL": "from-settings", "OPENAI_BASE_URL": "http://127.0.0.1:5/v1" } }');
+    await ctx.sb.write('work/project/.env', 'OPENAI_MODEL=from-dotenv\n');
+    await ctx.sb.write(userSettings(), '{ "env": { "OPENAI_MODEL": "from-settings", "OPENAI_BASE_URL": "http://127.0.0.1:5/v1" } }');
     const c = await resolve();
     assert.equal(c.env.OPENAI_MODEL.value, 'from-dotenv');
-    assert.deepEqual(c.env.OPENAI_MODEL.source, { layer: 'dotenv', path: sb.path('work/project/.env') });
+    assert.deepEqual(c.env.OPENAI_MODEL.source, { layer: 'dotenv', path: ctx.sb.path('work/project/.env') });
     assert.equal(c.env.OPENAI_BASE_URL.value, 'http://127.0.0.1:5/v1');
     assert.equal(c.env.OPENAI_BASE_URL.source.layer, 'settings');
     assert.equal(c.env.OPENAI_BASE_URL.source.scope, 'user');
@@ -178,10 +167,9 @@ describe('environment precedence (QWEN-FACTS "Environment")', () => {
 
   it('secrets are redacted in config/resolve, wherever they come from', async () => {
     const key = 'sk-test-canary-0123456789abcdef';
-    await sb.write('home/.qwen/.env', `OPENAI_API_KEY=${key}\n`);
-    const srv = await startServer(sb);
-    servers.push(srv);
-    const c = await srv.request('config/resolve');
+    await ctx.sb.write('home/.qwen/.env', `OPENAI_API_KEY=${key}\n`);
+    const srv = await ctx.start();
+        const c = await srv.request('config/resolve');
     assert.equal(c.env.OPENAI_API_KEY.redacted, 'sk-…cdef');
     assert.equal(c.env.OPENAI_API_KEY.value, undefined);
     assert.ok(!JSON.stringify(c).includes(key));

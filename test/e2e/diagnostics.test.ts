@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { makeSandbox, type Sandbox } from '../support/sandbox.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { describe, it } from 'node:test';
+import { sandboxPerTest } from '../support/per-test.js';
+import type { StartOptions } from '../support/server.js';
 
-let sb: Sandbox;
-let servers: TestServer[] = [];
-beforeEach(async () => {
-  sb = await makeSandbox();
-  servers = [];
-});
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await sb.cleanup();
-});
+const ctx = sandboxPerTest();
 
-async function diagnosticsFor(path: string, opts: Parameters<typeof startServer>[1] = {}) {
-  const srv = await startServer(sb, opts);
-  servers.push(srv);
-  const uri = pathToFileURL(path).href;
+async function diagnosticsFor(path: string, opts: StartOptions = {}) {
+  const srv = await ctx.start(opts);
+    const uri = pathToFileURL(path).href;
   const n = await srv.waitFor('textDocument/publishDiagnostics', (p) => p.uri === uri, 3000);
   return { srv, diagnostics: n.params.diagnostics as any[] };
 }
@@ -38,7 +28,7 @@ const SETTINGS = `{
 
 describe('diagnostics for the files the server reads', () => {
   it('schema errors point at the offending key; the bad entry is dropped, the rest kept', async () => {
-    const path = await sb.write('home/.qwen/settings.json', SETTINGS);
+    const path = await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
     const { srv, diagnostics } = await diagnosticsFor(path);
     const schema = diagnostics.find((d) => d.message.includes('modelProviders.openai.1.id'));
     assert.ok(schema, JSON.stringify(diagnostics));
@@ -49,7 +39,7 @@ describe('diagnostics for the files the server reads', () => {
   });
 
   it('flags unknown protocols, envKeys that resolve to nothing, and plaintext secrets (without repeating them)', async () => {
-    const path = await sb.write('home/.qwen/settings.json', SETTINGS);
+    const path = await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
     const { diagnostics } = await diagnosticsFor(path);
     const text = JSON.stringify(diagnostics);
     assert.ok(diagnostics.some((d) => d.message.includes('modelProviders.mistral') && d.range.start.line === 7));
@@ -61,7 +51,7 @@ describe('diagnostics for the files the server reads', () => {
   });
 
   it('a project .env: excluded names are flagged at their line', async () => {
-    const path = await sb.write('work/project/.env', '# project\nGEMINI_MODEL=x\nDEBUG=1\n');
+    const path = await ctx.sb.write('work/project/.env', '# project\nGEMINI_MODEL=x\nDEBUG=1\n');
     const { diagnostics } = await diagnosticsFor(path);
     const d = diagnostics.find((x) => x.message.includes('DEBUG is not loaded'));
     assert.ok(d);
@@ -69,8 +59,8 @@ describe('diagnostics for the files the server reads', () => {
   });
 
   it('an untrusted workspace (folder trust on) is shown, not applied', async () => {
-    await sb.write('home/.qwen/settings.json', '{ "security": { "folderTrust": { "enabled": true } } }');
-    const ws = await sb.write('work/project/.qwen/settings.json', '{ "model": { "name": "from-untrusted" } }');
+    await ctx.sb.write('home/.qwen/settings.json', '{ "security": { "folderTrust": { "enabled": true } } }');
+    const ws = await ctx.sb.write('work/project/.qwen/settings.json', '{ "model": { "name": "from-untrusted" } }');
     const { srv, diagnostics } = await diagnosticsFor(ws);
     assert.ok(diagnostics.some((d) => d.message.includes('not trusted')));
     const c = await srv.request('config/resolve');

@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { makeSandbox, type Sandbox } from '../support/sandbox.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { describe, it } from 'node:test';
+import { sandboxPerTest } from '../support/per-test.js';
+import type { StartOptions } from '../support/server.js';
 
-let sb: Sandbox;
-let servers: TestServer[] = [];
-beforeEach(async () => {
-  sb = await makeSandbox();
-  servers = [];
-});
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await sb.cleanup();
-});
-
-async function start(opts: Parameters<typeof startServer>[1] = {}) {
-  const s = await startServer(sb, opts);
-  servers.push(s);
-  return s;
-}
+const ctx = sandboxPerTest();
 
 const USER_FILE = `// my settings: keep this comment
 {
@@ -37,8 +22,8 @@ const USER_FILE = `// my settings: keep this comment
 
 describe('model/list and model/select', () => {
   it('lists the built-in coder-model and every modelProviders entry with availability', async () => {
-    await sb.write('home/.qwen/settings.json', USER_FILE);
-    const srv = await start();
+    await ctx.sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await ctx.start();
     const list = await srv.request('model/list');
     assert.deepEqual(list.groups.map((g: any) => g.authType), ['qwen-oauth', 'openai', 'anthropic']);
     const coder = list.groups[0].models[0];
@@ -49,19 +34,19 @@ describe('model/list and model/select', () => {
     const gptA = list.groups[1].models[0];
     assert.equal(gptA.available, false);
     assert.match(gptA.unavailableReason, /OPENAI_API_KEY is not set/);
-    assert.equal(gptA.source.path, sb.path('home/.qwen/settings.json'));
+    assert.equal(gptA.source.path, ctx.sb.path('home/.qwen/settings.json'));
   });
 
   it('a model becomes available once its key is set', async () => {
-    await sb.write('home/.qwen/settings.json', USER_FILE);
-    const srv = await start({ env: { OPENAI_API_KEY: 'sk-abcdefghijklmnop' } });
+    await ctx.sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await ctx.start({ env: { OPENAI_API_KEY: 'sk-abcdefghijklmnop' } });
     const list = await srv.request('model/list');
     assert.equal(list.groups[1].models[0].available, true);
   });
 
   it('select keeps comments and unknown keys, and a new server process sees the choice', async () => {
-    const path = await sb.write('home/.qwen/settings.json', USER_FILE);
-    const srv = await start();
+    const path = await ctx.sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await ctx.start();
     const r = await srv.request('model/select', { authType: 'openai', id: 'gpt-a' });
     assert.equal(r.persistedTo, path);
     assert.equal(r.selected.id, 'gpt-a');
@@ -72,7 +57,7 @@ describe('model/list and model/select', () => {
     assert.ok(text.includes('"someFutureKey": [1, 2, 3]'));
     assert.ok(text.includes('"name": "gpt-a"'));
     assert.ok(text.includes('"selectedType": "openai"'));
-    const second = await start();
+    const second = await ctx.start();
     const list = await second.request('model/list');
     assert.equal(list.selected.id, 'gpt-a');
     assert.equal(list.selected.authType, 'openai');
@@ -81,18 +66,18 @@ describe('model/list and model/select', () => {
   });
 
   it('selects into the workspace file when it has its own modelProviders (Qwen Code rule)', async () => {
-    await sb.write('home/.qwen/settings.json', '{}');
-    const ws = await sb.write('work/project/.qwen/settings.json', '{ "modelProviders": { "gemini": [{ "id": "gem-1" }] } }');
-    const srv = await start();
+    await ctx.sb.write('home/.qwen/settings.json', '{}');
+    const ws = await ctx.sb.write('work/project/.qwen/settings.json', '{ "modelProviders": { "gemini": [{ "id": "gem-1" }] } }');
+    const srv = await ctx.start();
     const r = await srv.request('model/select', { id: 'gem-1' });
     assert.equal(r.persistedTo, ws);
     assert.equal(JSON.parse(await readFile(ws, 'utf8')).model.name, 'gem-1');
   });
 
   it('session scope never touches the disk', async () => {
-    const path = await sb.write('home/.qwen/settings.json', USER_FILE);
+    const path = await ctx.sb.write('home/.qwen/settings.json', USER_FILE);
     const before = await stat(path);
-    const srv = await start();
+    const srv = await ctx.start();
     const r = await srv.request('model/select', { authType: 'openai', id: 'gpt-a', scope: 'session' });
     assert.equal(r.persistedTo, undefined);
     assert.deepEqual(r.selected.source, { layer: 'session' });
@@ -100,13 +85,13 @@ describe('model/list and model/select', () => {
     assert.equal((await stat(path)).mtimeMs, before.mtimeMs);
     const list = await srv.request('model/list');
     assert.equal(list.selected.id, 'gpt-a');
-    const other = await start();
+    const other = await ctx.start();
     assert.notEqual((await other.request('model/list')).selected?.id, 'gpt-a');
   });
 
   it('--model wins over settings and is never saved', async () => {
-    const path = await sb.write('home/.qwen/settings.json', USER_FILE.replace('"ui"', '"model": { "name": "gpt-a" },\n  "ui"'));
-    const srv = await start({ args: ['--model', 'shared-id', '--auth-type', 'anthropic'] });
+    const path = await ctx.sb.write('home/.qwen/settings.json', USER_FILE.replace('"ui"', '"model": { "name": "gpt-a" },\n  "ui"'));
+    const srv = await ctx.start({ args: ['--model', 'shared-id', '--auth-type', 'anthropic'] });
     const list = await srv.request('model/list');
     assert.equal(list.selected.id, 'shared-id');
     assert.equal(list.selected.authType, 'anthropic');
@@ -116,8 +101,8 @@ describe('model/list and model/select', () => {
   });
 
   it('unknown ids are ModelNotFound; ids under several auth types are AmbiguousModel', async () => {
-    await sb.write('home/.qwen/settings.json', USER_FILE);
-    const srv = await start();
+    await ctx.sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await ctx.start();
     const nf = await srv.requestError('model/select', { id: 'no-such-model' });
     assert.equal(nf.code, -33002);
     assert.equal(nf.data.code, 'ModelNotFound');

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { makeSandbox, type Sandbox } from '../support/sandbox.js';
-import { SERVER, startServer, type TestServer } from '../support/server.js';
+import { describe, it } from 'node:test';
+import { sandboxPerTest } from '../support/per-test.js';
+import { SERVER } from '../support/server.js';
 
-let sb: Sandbox;
-let servers: TestServer[] = [];
-beforeEach(async () => {
-  sb = await makeSandbox();
-  servers = [];
-});
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await sb.cleanup();
-});
+const ctx = sandboxPerTest();
 
 function frame(body: string): string {
   return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
@@ -21,7 +12,7 @@ function frame(body: string): string {
 
 /** Sends raw frames and collects every answer frame (parsed) until `count` arrive. */
 async function rawSession(frames: string[], count: number, timeoutMs = 8000): Promise<{ answers: any[]; alive: boolean; stdout: string }> {
-  const child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: sb.project, env: sb.env });
+  const child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ctx.sb.project, env: ctx.sb.env });
   let buf = Buffer.alloc(0);
   let stdout = '';
   const answers: any[] = [];
@@ -52,9 +43,8 @@ const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', param
 
 describe('lifecycle and bad input', () => {
   it('answers -32002 before initialize, -32601 for unknown methods, -32602 with issues for wrong params', async () => {
-    const srv = await startServer(sb, { noInit: true });
-    servers.push(srv);
-    assert.equal((await srv.requestError('model/list')).code, -32002);
+    const srv = await ctx.start({ noInit: true });
+        assert.equal((await srv.requestError('model/list')).code, -32002);
     assert.equal((await srv.requestError('no/such')).code, -32002);
     await srv.request('initialize', { processId: null, rootUri: null, capabilities: {} });
     srv.notify('initialized', {});

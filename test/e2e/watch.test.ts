@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { makeSandbox, type Sandbox } from '../support/sandbox.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { describe, it } from 'node:test';
+import { sandboxPerTest } from '../support/per-test.js';
 
-let sb: Sandbox;
-let servers: TestServer[] = [];
-beforeEach(async () => {
-  sb = await makeSandbox();
-  servers = [];
-});
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await sb.cleanup();
-});
+const ctx = sandboxPerTest();
 
 async function started() {
-  const s = await startServer(sb);
-  servers.push(s);
-  // The watcher starts after `initialized`; a request round trip makes sure it was handled.
+  const s = await ctx.start();
+    // The watcher starts after `initialized`; a request round trip makes sure it was handled.
   await s.request('config/resolve');
   await new Promise((r) => setTimeout(r, 300));
   return s;
@@ -28,7 +17,7 @@ const settings = (model: string) => `// hand-edited\n{ "model": { "name": "${mod
 
 describe('file watching', () => {
   it('an in-place edit of settings.json reaches the client as model/didChange within a second', async () => {
-    const path = await sb.write('home/.qwen/settings.json', settings('first'));
+    const path = await ctx.sb.write('home/.qwen/settings.json', settings('first'));
     const srv = await started();
     const t0 = Date.now();
     await writeFile(path, settings('second'));
@@ -38,9 +27,9 @@ describe('file watching', () => {
   });
 
   it('a replace-by-rename edit (how editors save) is seen too', async () => {
-    const path = await sb.write('home/.qwen/settings.json', settings('first'));
+    const path = await ctx.sb.write('home/.qwen/settings.json', settings('first'));
     const srv = await started();
-    const tmp = sb.path('home/.qwen/.settings.json.swp');
+    const tmp = ctx.sb.path('home/.qwen/.settings.json.swp');
     await writeFile(tmp, settings('renamed'));
     await rename(tmp, path);
     await srv.waitFor('model/didChange', (p) => p.selected?.id === 'renamed', 1000);
@@ -48,21 +37,21 @@ describe('file watching', () => {
 
   it('a settings file that appears after start-up (and its folder) is picked up', async () => {
     const srv = await started();
-    await sb.write('work/project/.qwen/settings.json', settings('late'));
+    await ctx.sb.write('work/project/.qwen/settings.json', settings('late'));
     await srv.waitFor('model/didChange', (p) => p.selected?.id === 'late', 2000);
   });
 
   it('a .env change changes the resolved environment and is announced', async () => {
-    await sb.write('home/.qwen/settings.json', settings('m'));
+    await ctx.sb.write('home/.qwen/settings.json', settings('m'));
     const srv = await started();
-    const env = await sb.write('work/project/.env', 'GEMINI_MODEL=from-new-file\n');
+    const env = await ctx.sb.write('work/project/.env', 'GEMINI_MODEL=from-new-file\n');
     await srv.waitFor('config/didChange', (p) => p.paths.includes(env), 2000);
     const c = await srv.request('config/resolve');
     assert.equal(c.env.GEMINI_MODEL.value, 'from-new-file');
   });
 
   it('a corrupt settings.json: diagnostic published, last good graph kept, writes refused, bytes unchanged', async () => {
-    const path = await sb.write('home/.qwen/settings.json', settings('good'));
+    const path = await ctx.sb.write('home/.qwen/settings.json', settings('good'));
     const srv = await started();
     const broken = '{ "model": { "name": "bad" ,, }\n';
     await writeFile(path, broken);

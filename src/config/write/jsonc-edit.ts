@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { applyEdits, type Edit, type Node, type ParseError, parseTree, printParseErrorCode, stripComments } from 'jsonc-parser';
 import { ServerError } from '../../protocol/index.js';
+import { jsonValueOf, POISON_KEYS } from '../jsonc-value.js';
 import { type UpdateFileOptions, updateFileLocked } from './lock.js';
 
 export type JsonPath = (string | number)[];
@@ -58,7 +59,7 @@ export function applyJsoncEdits(text: string, edits: readonly JsonEdit[], label 
   // exactly what the edits mean.
   const errors: ParseError[] = [];
   const tree = isBlank(body) ? undefined : parseTree(body, errors, PARSE_OPTIONS);
-  const actual = tree ? valueOf(tree) : {};
+  const actual = tree ? jsonValueOf(tree) : {};
   if (errors.length > 0 || !isDeepStrictEqual(actual, expected)) {
     throw new Error(`Editing ${label} went wrong (the result would not match the requested change); nothing was written`);
   }
@@ -66,7 +67,6 @@ export function applyJsoncEdits(text: string, edits: readonly JsonEdit[], label 
 }
 
 const PARSE_OPTIONS = { allowTrailingComma: true, disallowComments: false } as const;
-const POISON = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface Parsed {
   tree: Node | undefined;
@@ -97,7 +97,7 @@ function readJsonc(text: string, label: string): Parsed {
       path: label,
     });
   }
-  return { tree, value: valueOf(tree) as Record<string, unknown> };
+  return { tree, value: jsonValueOf(tree) as Record<string, unknown> };
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -137,29 +137,10 @@ function describeError(err: ParseError): string {
   return ERROR_TEXT[name] ?? name;
 }
 
-/** Like JSON.parse (a repeated key: the last one wins), without prototype keys. */
-function valueOf(node: Node): unknown {
-  switch (node.type) {
-    case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const prop of node.children ?? []) {
-        const [k, v] = prop.children ?? [];
-        if (!k || !v || typeof k.value !== 'string' || POISON.has(k.value)) continue;
-        out[k.value] = valueOf(v);
-      }
-      return out;
-    }
-    case 'array':
-      return (node.children ?? []).map(valueOf);
-    default:
-      return node.value;
-  }
-}
-
 function checkPath(path: JsonPath): void {
   if (path.length === 0) throw new TypeError('A JSON edit needs a non-empty path');
   for (const seg of path) {
-    if (typeof seg === 'string' ? POISON.has(seg) : !Number.isInteger(seg) || seg < -1) {
+    if (typeof seg === 'string' ? POISON_KEYS.has(seg) : !Number.isInteger(seg) || seg < -1) {
       throw new TypeError(`Invalid segment in JSON edit path: ${String(seg)}`);
     }
   }
@@ -289,7 +270,7 @@ function applyOne(text: string, path: JsonPath, value: unknown, style: Style, la
 }
 
 function replaceValue(text: string, node: Node, path: JsonPath, value: unknown, style: Style, label: string): string {
-  const current = valueOf(node);
+  const current = jsonValueOf(node);
   if (isDeepStrictEqual(current, value)) return text;
   // Going key by key keeps the comments and layout of the parts that stay.
   if (isPlainObject(current) && isPlainObject(value)) {
