@@ -1,0 +1,1497 @@
+;;; qwen-agent.el --- Sign in to AI coding models and pick one -*- lexical-binding: t; -*-
+
+;; Copyright (C) 2025 The qwen-agent-server authors
+
+;; Author: The qwen-agent-server authors
+;; Maintainer: The qwen-agent-server authors
+;; Version: 0.1.0
+;; Package-Requires: ((emacs "28.1") (jsonrpc "1.0.14"))
+;; Keywords: tools, convenience
+;; URL: https://github.com/qwen-agent-server/qwen-agent-server
+;; SPDX-License-Identifier: Apache-2.0
+
+;; This file is not part of GNU Emacs.
+
+;; Licensed under the Apache License, Version 2.0 (the "License");
+;; you may not use this file except in compliance with the License.
+;; You may obtain a copy of the License at
+;;
+;;     http://www.apache.org/licenses/LICENSE-2.0
+;;
+;; Unless required by applicable law or agreed to in writing, software
+;; distributed under the License is distributed on an "AS IS" BASIS,
+;; WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+;; See the License for the specific language governing permissions and
+;; limitations under the License.
+
+;;; Commentary:
+
+;; An Emacs client for qwen-agent-server, the backend that owns who you
+;; are signed in as and which model you talk to: Qwen OAuth, API keys
+;; for the Alibaba Cloud Coding Plan and other providers, the layered
+;; settings that decide them, and the model list and selection.  It
+;; reads and writes the same files as Qwen Code, so a choice made here
+;; is the one Qwen Code (and every other editor) starts with.
+;;
+;; The package holds no provider logic: it spawns
+;; `qwen-agent-server --stdio' and talks to it with JSON-RPC through
+;; the built-in `jsonrpc' library.
+;;
+;; Commands:
+;;
+;;   M-x qwen-agent-login          sign in (Qwen OAuth, Coding Plan, API key)
+;;   M-x qwen-agent-logout         sign out
+;;   M-x qwen-agent-select-model   pick a model (C-u: choose where to save it)
+;;   M-x qwen-agent-test-model     send one tiny request to check a model
+;;   M-x qwen-agent-status         who you are signed in as, and the model
+;;   M-x qwen-agent-show-config    the resolved configuration with sources
+;;   M-x qwen-agent-trust-folder   trust the project's own settings
+;;   M-x qwen-agent-restart        restart the server
+;;   M-x qwen-agent-shutdown       stop the server
+;;
+;; `qwen-agent-mode' is a global minor mode showing the model and the
+;; sign-in state in the mode line.
+;;
+;; See README.md beside this file for installation.
+
+;;; Code:
+
+(require 'cl-lib)
+(require 'jsonrpc)
+(require 'project)
+(require 'subr-x)
+(require 'url-util)
+(require 'browse-url)
+(require 'parse-time)
+
+(defvar jsonrpc-event-hook)             ; jsonrpc >= 1.0.19 only.
+
+;;;; Customization
+
+(defgroup qwen-agent nil
+  "Sign in to AI coding models and pick one, through qwen-agent-server."
+  :group 'tools
+  :prefix "qwen-agent-"
+  :link '(url-link :tag "Protocol" "https://github.com/qwen-agent-server/qwen-agent-server"))
+
+(defcustom qwen-agent-server-command nil
+  "Command that starts qwen-agent-server, as a list of strings.
+The package adds \"--stdio\" and `qwen-agent-server-args' after it.
+When nil, use \"qwen-agent-server\" when it is on the variable
+`exec-path', else
+\"node\" on the server built beside this package (the file
+dist/server.js two folders above this one)."
+  :type '(choice (const :tag "Automatic" nil)
+                 (repeat :tag "Program and arguments" string)))
+
+(defcustom qwen-agent-server-args nil
+  "Extra command-line arguments for qwen-agent-server.
+For example (\"--log-file\" \"/tmp/qwen-agent.log\") or
+\(\"--model\" \"qwen3-coder-plus\")."
+  :type '(repeat string))
+
+(defcustom qwen-agent-server-environment nil
+  "Extra environment variables for the server, as \"NAME=VALUE\" strings.
+They are added in front of `process-environment' when the server
+starts."
+  :type '(repeat string))
+
+(defcustom qwen-agent-initialization-options nil
+  "Per-process options sent to the server in `initialize'.
+A plist such as (:model \"qwen3-coder-plus\" :authType \"openai\").
+It wins over the settings files, like the same command-line flags."
+  :type '(plist :key-type symbol :value-type string))
+
+(defcustom qwen-agent-server-scope 'global
+  "How many servers to run.
+`global' runs one server for the whole Emacs session, rooted in
+the project where it was first needed.  `project' runs one server
+per project root (as found by `project-current'), so that each
+project's own settings and .env file apply to its buffers."
+  :type '(choice (const :tag "One server for Emacs" global)
+                 (const :tag "One server per project" project)))
+
+(defcustom qwen-agent-open-browser t
+  "Whether to open the sign-in page in a browser during Qwen OAuth.
+When t, the page opens with `browse-url' in a graphical frame; in a
+terminal frame the link is only shown.  When `always', the page
+opens in a terminal frame too.  When nil, the link is only shown."
+  :type '(choice (const :tag "In graphical frames" t)
+                 (const :tag "Always" always)
+                 (const :tag "Never" nil)))
+
+(defcustom qwen-agent-request-timeout 15
+  "Seconds to wait for the server to answer an ordinary request."
+  :type 'number)
+
+(defcustom qwen-agent-model-test-timeout 120
+  "Seconds to wait for the answer of `qwen-agent-test-model'."
+  :type 'number)
+
+(defcustom qwen-agent-log-buffer-size 200000
+  "Maximum size in characters of the server's events buffer.
+0 turns logging off and nil keeps everything.  Secrets sent to
+the server are never logged, whatever this says."
+  :type '(choice (const :tag "Unlimited" nil) integer))
+
+(defcustom qwen-agent-model-changed-functions nil
+  "Functions called when the selected model changes.
+Each is called with one argument: the selection, a plist with
+:authType, :id, :baseUrl and :source (as the protocol's ModelRef),
+or nil when no model is selected."
+  :type 'hook)
+
+(defcustom qwen-agent-auth-changed-functions nil
+  "Functions called when a credential changes.
+Each is called with one argument, the plist of the server's
+`auth/didChange' notification: :method, :authType, :envKey, :state
+and, for the end of a login, :loginId and :reason."
+  :type 'hook)
+
+(defface qwen-agent-signed-out
+  '((t :inherit warning))
+  "Face for the mode-line lighter when the model has no credential.")
+
+(defface qwen-agent-heading
+  '((t :inherit bold))
+  "Face for headings in qwen-agent's buffers.")
+
+;;;; Connection objects
+
+(defconst qwen-agent--package-dir
+  (let* ((file (or load-file-name buffer-file-name))
+         (source (and file (concat (file-name-sans-extension file) ".el"))))
+    ;; The source's true name: straight.el and Elpaca link it from the
+    ;; repository into a build folder.
+    (file-name-directory
+     (file-truename (cond ((and source (file-exists-p source)) source)
+                          (file)
+                          (t default-directory)))))
+  "The folder of this package's source, in its repository when linked.")
+
+(defclass qwen-agent--connection (jsonrpc-process-connection)
+  ((key :initarg :key :accessor qwen-agent--key
+        :documentation "The key of this server in `qwen-agent--connections'.")
+   (root :initarg :root :accessor qwen-agent--root
+         :documentation "The workspace folder the server was started in.")
+   (proc :initform nil :accessor qwen-agent--proc
+         :documentation "The server process.")
+   (ready :initform nil :accessor qwen-agent--ready
+          :documentation "t once initialized, or the error plist of `initialize'.")
+   (queue :initform nil :accessor qwen-agent--queue
+          :documentation "Functions to call once initialized, newest first.")
+   (info :initform nil :accessor qwen-agent--info
+         :documentation "The result of `initialize'.")
+   (selected :initform nil :accessor qwen-agent--selected
+             :documentation "The selected model (a ModelRef plist) or nil.")
+   (model :initform nil :accessor qwen-agent--model
+          :documentation "The selected model's entry from `model/list'.")
+   (auth :initform nil :accessor qwen-agent--auth
+         :documentation "The last result of `auth/status'.")
+   (diagnostics :initform nil :accessor qwen-agent--diagnostics
+                :documentation "Alist of (URI . DIAGNOSTICS) from the server.")
+   (login :initform nil :accessor qwen-agent--login
+          :documentation "The pending Qwen OAuth login: a plist, or nil.")
+   (opened :initform nil :accessor qwen-agent--opened
+           :documentation "The last address opened for the server.")
+   (refresh-timer :initform nil :accessor qwen-agent--refresh-timer
+                  :documentation "Timer of a pending state refresh.")
+   (generation :initform 0 :accessor qwen-agent--generation
+               :documentation "Count of state changes seen; a refresh
+answered after a newer change is stale and dropped.")
+   (stopping :initform nil :accessor qwen-agent--stopping
+             :documentation "Non-nil when the shutdown was asked for."))
+  :documentation "A connection to one qwen-agent-server process.")
+
+(defvar qwen-agent--connections (make-hash-table :test #'equal)
+  "Live servers: a key (`global' or a project root) to a connection.")
+
+(defvar qwen-agent--exits (make-hash-table :test #'equal)
+  "Keys of servers that exited unexpectedly, to a description.")
+
+(defvar-local qwen-agent--buffer-key nil
+  "Cached server key of the current buffer, as (SCOPE . KEY).")
+
+(defun qwen-agent--project-root ()
+  "Return the root folder of the current buffer's project.
+Fall back to `default-directory' outside a project."
+  (let* ((project (ignore-errors (project-current nil)))
+         (dir (if project (project-root project) default-directory)))
+    (directory-file-name (expand-file-name (or dir "~")))))
+
+(defun qwen-agent--key-of-buffer ()
+  "Return the server key for the current buffer."
+  (if (eq qwen-agent-server-scope 'project)
+      (if (eq (car qwen-agent--buffer-key) 'project)
+          (cdr qwen-agent--buffer-key)
+        (let ((key (qwen-agent--project-root)))
+          (setq qwen-agent--buffer-key (cons 'project key))
+          key))
+    'global))
+
+(defun qwen-agent--live (&optional key)
+  "Return the live connection for KEY (default: the current buffer's), or nil."
+  (let* ((key (or key (qwen-agent--key-of-buffer)))
+         (conn (gethash key qwen-agent--connections)))
+    (if (and conn (jsonrpc-running-p conn))
+        conn
+      (when conn (remhash key qwen-agent--connections))
+      nil)))
+
+(defun qwen-agent--command ()
+  "Return the command line of the server."
+  (let ((base
+         (cond
+          ((stringp qwen-agent-server-command) (list qwen-agent-server-command))
+          (qwen-agent-server-command qwen-agent-server-command)
+          ((executable-find "qwen-agent-server") (list "qwen-agent-server"))
+          (t (let ((script (expand-file-name "../../dist/server.js"
+                                             qwen-agent--package-dir)))
+               (unless (file-exists-p script)
+                 (user-error "Cannot find qwen-agent-server: install it \
+\(npm install -g qwen-agent-server), build it (npm run build), or set \
+`qwen-agent-server-command'"))
+               (list "node" script))))))
+    (unless (or (file-name-absolute-p (car base)) (executable-find (car base)))
+      (user-error "Cannot run `%s': it is not on `exec-path'; see \
+`qwen-agent-server-command'" (car base)))
+    (append base '("--stdio") qwen-agent-server-args)))
+
+(defun qwen-agent--path-to-uri (path)
+  "Return the file URI of PATH."
+  (concat "file://"
+          (url-hexify-string (expand-file-name path) url-path-allowed-chars)))
+
+(defun qwen-agent--uri-to-path (uri)
+  "Return the file name of file URI, or URI itself when not a file URI."
+  (if (string-prefix-p "file://" uri)
+      (url-unhex-string (substring uri 7))
+    uri))
+
+(defun qwen-agent--events-initargs ()
+  "Return the initargs that size the events buffer, for this jsonrpc."
+  (if (slot-exists-p 'jsonrpc-connection '-events-buffer-config)
+      (list :events-buffer-config (list :size qwen-agent-log-buffer-size
+                                        :format 'lisp))
+    (list :events-buffer-scrollback-size qwen-agent-log-buffer-size)))
+
+(defun qwen-agent--start (key root)
+  "Start a server for KEY in the folder ROOT and return its connection.
+The `initialize' request is sent at once; the connection queues
+requests until it is answered."
+  (let* ((command (qwen-agent--command))
+         (name (if (eq key 'global)
+                   "qwen-agent"
+                 (format "qwen-agent %s" (abbreviate-file-name root))))
+         (default-directory (file-name-as-directory root))
+         (process-environment (append qwen-agent-server-environment
+                                      process-environment))
+         proc conn)
+    (remhash key qwen-agent--exits)
+    (setq conn
+          (apply #'make-instance 'qwen-agent--connection
+                 :name name
+                 :key key
+                 :root root
+                 :process
+                 (lambda ()
+                   (setq proc
+                         (make-process
+                          :name name
+                          :command command
+                          :connection-type 'pipe
+                          :coding 'utf-8-emacs-unix
+                          :noquery t
+                          :stderr (get-buffer-create
+                                   (format "*%s stderr*" name)))))
+                 :notification-dispatcher #'qwen-agent--handle-notification
+                 :request-dispatcher #'qwen-agent--handle-request
+                 :on-shutdown #'qwen-agent--on-shutdown
+                 (qwen-agent--events-initargs)))
+    (setf (qwen-agent--proc conn) proc)
+    (puthash key conn qwen-agent--connections)
+    (qwen-agent--initialize conn)
+    (force-mode-line-update t)
+    conn))
+
+(defun qwen-agent--initialize (conn)
+  "Send `initialize' and `initialized' to CONN, then run its queue."
+  (let* ((root (qwen-agent--root conn))
+         (uri (qwen-agent--path-to-uri root)))
+    (jsonrpc-async-request
+     conn :initialize
+     (list :processId (emacs-pid)
+           :clientInfo (list :name "Emacs" :version emacs-version)
+           :rootPath root
+           :rootUri uri
+           :workspaceFolders
+           (vector (list :uri uri :name (file-name-nondirectory root)))
+           :capabilities
+           (list :window (list :showDocument (list :support t)))
+           :initializationOptions
+           (or qwen-agent-initialization-options (make-hash-table)))
+     :timeout qwen-agent-request-timeout
+     :success-fn
+     (lambda (result)
+       (setf (qwen-agent--info conn) result)
+       (setf (qwen-agent--ready conn) t)
+       (jsonrpc-notify conn :initialized (make-hash-table))
+       (let ((version (qwen-agent--protocol-version conn)))
+         (unless (eql version 1)
+           (message "qwen-agent: The server speaks protocol version %s; \
+this package knows version 1" version)))
+       (qwen-agent--run-queue conn nil)
+       (qwen-agent--refresh conn))
+     :error-fn
+     (lambda (err)
+       (unless (jsonrpc-running-p conn)
+         (setq err (list :code -1
+                         :message
+                         (concat "the server exited during start-up"
+                                 (if-let ((last (qwen-agent--last-stderr-line conn)))
+                                     (concat ": " last)
+                                   "")))))
+       (qwen-agent--initialize-failed conn err))
+     :timeout-fn
+     (lambda ()
+       (qwen-agent--initialize-failed
+        conn (list :code -1 :message (format "the server did not answer \
+initialize within %s s" qwen-agent-request-timeout)))))))
+
+(defun qwen-agent--initialize-failed (conn err)
+  "Fail CONN's queued requests with ERR and stop its server.
+The next command starts a new one."
+  (setf (qwen-agent--ready conn) err)
+  (qwen-agent--run-queue conn err)
+  (puthash (qwen-agent--key conn) (qwen-agent--error-text err) qwen-agent--exits)
+  (when (process-live-p (qwen-agent--proc conn))
+    (setf (qwen-agent--stopping conn) t)
+    (message "qwen-agent: Stopping the server: %s" (qwen-agent--error-text err))
+    (delete-process (qwen-agent--proc conn)))
+  (force-mode-line-update t))
+
+(defun qwen-agent--protocol-version (conn)
+  "Return the protocol version CONN's server announced."
+  (let ((caps (plist-get (qwen-agent--info conn) :capabilities)))
+    (plist-get (plist-get (plist-get caps :experimental) :qwenAgent)
+               :protocolVersion)))
+
+(defun qwen-agent--run-queue (conn err)
+  "Run the queued requests of CONN, or fail them with ERR."
+  (let ((queue (reverse (qwen-agent--queue conn))))
+    (setf (qwen-agent--queue conn) nil)
+    (dolist (entry queue)
+      (if err
+          (when (cdr entry) (funcall (cdr entry) err))
+        (funcall (car entry))))))
+
+(defun qwen-agent--ensure (&optional key)
+  "Return a live connection for KEY (default: the current buffer's).
+Start the server if none runs."
+  (let ((key (or key (qwen-agent--key-of-buffer))))
+    (or (qwen-agent--live key)
+        (qwen-agent--start key (if (eq key 'global)
+                                   (qwen-agent--project-root)
+                                 key)))))
+
+(defun qwen-agent--on-shutdown (conn)
+  "Forget CONN after its process ended, and say so unless asked for."
+  (let* ((key (qwen-agent--key conn))
+         (proc (qwen-agent--proc conn))
+         (status (and proc (process-exit-status proc)))
+         (how (and proc (process-status proc))))
+    (when (eq (gethash key qwen-agent--connections) conn)
+      (remhash key qwen-agent--connections))
+    (when (timerp (qwen-agent--refresh-timer conn))
+      (cancel-timer (qwen-agent--refresh-timer conn)))
+    (let ((err (list :code -1 :message "the server exited")))
+      (unless (eq (qwen-agent--ready conn) t)
+        (setf (qwen-agent--ready conn) err))
+      (qwen-agent--run-queue conn err))
+    (when-let ((login (qwen-agent--login conn)))
+      (setf (qwen-agent--login conn) nil)
+      (qwen-agent--login-finish login "error" "the server exited"))
+    (unless (qwen-agent--stopping conn)
+      (let ((desc (format "%s %s" (if (eq how 'signal) "killed by signal" "with status")
+                          status))
+            (last (qwen-agent--last-stderr-line conn)))
+        (puthash key desc qwen-agent--exits)
+        (message "qwen-agent: The server exited (%s)%s; it restarts on next use"
+                 desc (if last (format ": %s" last) ""))))
+    (force-mode-line-update t)))
+
+(defun qwen-agent--last-stderr-line (conn)
+  "Return the last line CONN's server wrote to its standard error, or nil."
+  (let ((buf (ignore-errors (jsonrpc-stderr-buffer conn))))
+    (when (buffer-live-p buf)
+      (with-current-buffer buf
+        (save-excursion
+          (goto-char (point-max))
+          (let (line)
+            ;; Skip blank lines and the note of the stderr pipe's sentinel.
+            (while (and (not line) (not (bobp)))
+              (forward-line -1)
+              (let ((text (string-trim (buffer-substring-no-properties
+                                        (line-beginning-position)
+                                        (line-end-position)))))
+                (unless (or (string-empty-p text)
+                            (string-match-p "\\`Process .* \\(finished\\|exited\\|killed\\)"
+                                            text))
+                  (setq line text))))
+            (when line
+              (truncate-string-to-width line 200 nil nil "…"))))))))
+
+(defun qwen-agent--stop (conn)
+  "Shut CONN's server down politely, then make sure it is gone."
+  (setf (qwen-agent--stopping conn) t)
+  (when (jsonrpc-running-p conn)
+    (ignore-errors
+      (qwen-agent--request "shutdown" nil :conn conn :timeout 3))
+    (ignore-errors (jsonrpc-notify conn :exit nil))
+    (with-timeout (3 nil)
+      (while (jsonrpc-running-p conn)
+        (accept-process-output nil 0.05))))
+  (jsonrpc-shutdown conn))
+
+;;;; Requests
+
+(defun qwen-agent--error-text (err)
+  "Return a readable sentence for the JSON-RPC error plist ERR."
+  (let* ((msg (or (plist-get err :message) "unknown error"))
+         (data (plist-get err :data))
+         (hint (and (listp data) (plist-get data :hint))))
+    (if (and (stringp hint) (not (string-empty-p hint)))
+        (format "%s (%s)" msg hint)
+      msg)))
+
+(defun qwen-agent--scrub (text secret)
+  "Return TEXT with every occurrence of SECRET replaced by an ellipsis."
+  (if (and (stringp secret) (not (string-empty-p secret)) (stringp text))
+      (string-replace secret "…" text)
+    text))
+
+(defun qwen-agent--send-unlogged (conn thunk)
+  "Call THUNK, which sends one message on CONN, without logging it.
+The message holds a secret: it must not reach the events buffer.
+A short line says that a message was sent unlogged."
+  (let ((config-slot (and (slot-exists-p conn '-events-buffer-config)
+                          '-events-buffer-config))
+        (size-slot (and (slot-exists-p conn '-events-buffer-scrollback-size)
+                        '-events-buffer-scrollback-size))
+        saved)
+    (unwind-protect
+        (let ((jsonrpc-event-hook nil))
+          (cond
+           (config-slot
+            (setq saved (slot-value conn config-slot))
+            (setf (slot-value conn config-slot)
+                  (plist-put (copy-sequence saved) :size 0)))
+           (size-slot
+            (setq saved (slot-value conn size-slot))
+            (setf (slot-value conn size-slot) 0)))
+          (funcall thunk))
+      (cond (config-slot (setf (slot-value conn config-slot) saved))
+            (size-slot (setf (slot-value conn size-slot) saved)))))
+  (let ((max qwen-agent-log-buffer-size))
+    (when (or (null max) (> max 0))
+      (with-current-buffer (jsonrpc-events-buffer conn)
+        (let ((inhibit-read-only t))
+          (goto-char (point-max))
+          (insert (format "[qwen-agent] %s: a request holding a secret \
+was sent; it is not logged\n" (current-time-string))))))))
+
+(cl-defun qwen-agent--async (method params &key conn on-success on-error
+                                    (timeout qwen-agent-request-timeout)
+                                    secret)
+  "Send METHOD with PARAMS to the server without waiting for the answer.
+CONN is the connection (default: the current buffer's, started if
+needed).  ON-SUCCESS is called with the result; ON-ERROR with the
+error plist (:code :message :data); without ON-ERROR the error is
+shown in the echo area.  TIMEOUT is in seconds.  When SECRET is a
+string, PARAMS hold it: the request is not logged and SECRET is
+scrubbed from error messages."
+  (let* ((conn (or conn (qwen-agent--ensure)))
+         (fail (lambda (err)
+                 (let ((err (plist-put (copy-sequence err) :message
+                                       (qwen-agent--scrub
+                                        (plist-get err :message) secret))))
+                   (if on-error
+                       (funcall on-error err)
+                     (message "qwen-agent: %s failed: %s" method
+                              (qwen-agent--error-text err))))))
+         (send
+          (lambda ()
+            (let ((go (lambda ()
+                        (jsonrpc-async-request
+                         conn (intern method) params
+                         :timeout timeout
+                         :success-fn (lambda (result)
+                                       (when on-success (funcall on-success result)))
+                         :error-fn fail
+                         :timeout-fn
+                         (lambda ()
+                           (funcall fail (list :code -1 :message
+                                               (format "no answer within %s s"
+                                                       timeout))))))))
+              (condition-case e
+                  (if secret (qwen-agent--send-unlogged conn go) (funcall go))
+                (error
+                 (funcall fail (list :code -1
+                                     :message (format "cannot reach the server: %s"
+                                                      (error-message-string e))))))))))
+    (pcase (qwen-agent--ready conn)
+      ('t (funcall send))
+      ('nil (push (cons send fail) (qwen-agent--queue conn)))
+      (err (funcall fail err)))
+    nil))
+
+(cl-defun qwen-agent--request (method params &key conn
+                                      (timeout qwen-agent-request-timeout)
+                                      secret)
+  "Send METHOD with PARAMS to the server and wait for the result.
+CONN, TIMEOUT and SECRET are as in `qwen-agent--async'.  A server
+error becomes a `user-error' with the server's message and hint.
+\\[keyboard-quit] stops waiting."
+  (let* ((done nil) (result nil) (err nil))
+    (qwen-agent--async method params
+                       :conn conn :timeout timeout :secret secret
+                       :on-success (lambda (r) (setq result r done t))
+                       :on-error (lambda (e) (setq err e done t)))
+    (while (not done)
+      (accept-process-output nil 0.05))
+    (when err
+      (user-error "qwen-agent: %s" (qwen-agent--error-text err)))
+    result))
+
+;;;; Server → client
+
+(defun qwen-agent--handle-request (conn method params)
+  "Answer the server's request METHOD with PARAMS on CONN."
+  (pcase method
+    ('window/showDocument
+     (let ((uri (plist-get params :uri)))
+       (if (and (stringp uri)
+                (string-match-p "\\`https?://" uri)
+                (qwen-agent--may-open-browser)
+                (condition-case err
+                    (progn (browse-url uri) t)
+                  (error (message "qwen-agent: Cannot open a browser: %s"
+                                  (error-message-string err))
+                         nil)))
+           (progn
+             (setf (qwen-agent--opened conn) uri)
+             (when-let ((login (qwen-agent--login conn)))
+               (setf (qwen-agent--login conn) (plist-put login :opened t))
+               (qwen-agent--login-render (qwen-agent--login conn)))
+             (list :success t))
+         (list :success :json-false))))
+    (_ (jsonrpc-error :code -32601 :message
+                      (format "%s is not supported by this client" method)))))
+
+(defun qwen-agent--handle-notification (conn method params)
+  "Handle the server's notification METHOD with PARAMS on CONN."
+  (when (memq method '(auth/didChange model/didChange config/didChange))
+    (cl-incf (qwen-agent--generation conn)))
+  (pcase method
+    ('auth/didChange
+     (let ((login (qwen-agent--login conn)))
+       (when (and login
+                  (equal (plist-get params :loginId) (plist-get login :loginId)))
+         (setf (qwen-agent--login conn) nil)
+         (qwen-agent--login-finish login (plist-get params :state)
+                                   (plist-get params :reason))))
+     (qwen-agent--run-hook 'qwen-agent-auth-changed-functions params)
+     (qwen-agent--schedule-refresh conn))
+    ('model/didChange
+     (qwen-agent--set-selected conn (plist-get params :selected))
+     (qwen-agent--schedule-refresh conn))
+    ('config/didChange
+     (qwen-agent--schedule-refresh conn))
+    ('textDocument/publishDiagnostics
+     (let ((uri (plist-get params :uri))
+           (diags (append (plist-get params :diagnostics) nil)))
+       (setf (qwen-agent--diagnostics conn)
+             (cons (cons uri diags)
+                   (assoc-delete-all uri (qwen-agent--diagnostics conn))))
+       (force-mode-line-update t)))
+    ('window/showMessage
+     (message "qwen-agent: %s" (plist-get params :message)))
+    (_ nil)))
+
+(defun qwen-agent--run-hook (hook arg)
+  "Run HOOK with ARG, reporting but not propagating errors."
+  (condition-case err
+      (run-hook-with-args hook arg)
+    (error (message "qwen-agent: Error in %s: %s" hook
+                    (error-message-string err)))))
+
+(defun qwen-agent--same-model-p (a b)
+  "Return non-nil when the model references A and B name the same model."
+  (and (equal (plist-get a :id) (plist-get b :id))
+       (equal (plist-get a :authType) (plist-get b :authType))
+       (equal (plist-get a :baseUrl) (plist-get b :baseUrl))))
+
+(defun qwen-agent--set-selected (conn selected)
+  "Record SELECTED as CONN's selection; run the hook when it changed."
+  (let ((old (qwen-agent--selected conn)))
+    (setf (qwen-agent--selected conn) selected)
+    (unless (and (qwen-agent--same-model-p old selected)
+                 (eq (null old) (null selected)))
+      (unless (qwen-agent--same-model-p (qwen-agent--model conn) selected)
+        (setf (qwen-agent--model conn) nil))
+      (qwen-agent--run-hook 'qwen-agent-model-changed-functions selected))
+    (force-mode-line-update t)))
+
+(defun qwen-agent--schedule-refresh (conn)
+  "Refresh CONN's model and sign-in state soon, coalescing bursts."
+  (unless (timerp (qwen-agent--refresh-timer conn))
+    (setf (qwen-agent--refresh-timer conn)
+          (run-with-timer 0.05 nil
+                          (lambda ()
+                            (setf (qwen-agent--refresh-timer conn) nil)
+                            (when (jsonrpc-running-p conn)
+                              (qwen-agent--refresh conn)))))))
+
+(defun qwen-agent--refresh (conn)
+  "Ask CONN's server for the model list and sign-in state.
+An answer that arrives after a newer change notification is
+dropped: that notification scheduled a newer refresh."
+  (let ((gen (qwen-agent--generation conn)))
+    (qwen-agent--async
+     "model/list" (make-hash-table) :conn conn
+     :on-error #'ignore
+     :on-success
+     (lambda (result)
+       (when (= gen (qwen-agent--generation conn))
+         (qwen-agent--update-models conn result))))
+    (qwen-agent--async
+     "auth/status" (make-hash-table) :conn conn
+     :on-error #'ignore
+     :on-success
+     (lambda (result)
+       (when (= gen (qwen-agent--generation conn))
+         (setf (qwen-agent--auth conn) result)
+         (force-mode-line-update t))))))
+
+(defun qwen-agent--all-models (list)
+  "Return every model of LIST, a `model/list' result, as a list."
+  (cl-loop for group across (or (plist-get list :groups) [])
+           append (append (plist-get group :models) nil)))
+
+(defun qwen-agent--update-models (conn list)
+  "Record the selection and its model entry from LIST on CONN."
+  (let* ((selected (plist-get list :selected))
+         (model (cl-find-if (lambda (m) (eq (plist-get m :selected) t))
+                            (qwen-agent--all-models list))))
+    (setf (qwen-agent--model conn) model)
+    (qwen-agent--set-selected conn selected)))
+
+;;;; Mode line
+
+(defvar qwen-agent--mode-line-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map [mode-line mouse-1] #'qwen-agent-status)
+    map)
+  "Keymap of the `qwen-agent-mode' lighter.")
+
+(defun qwen-agent--signed-in-p (conn)
+  "Return non-nil when CONN's selected model has a usable credential."
+  (let ((model (qwen-agent--model conn)))
+    (and model (eq (plist-get model :available) t))))
+
+(defun qwen-agent--error-diagnostics (conn)
+  "Return the error diagnostics CONN's server published."
+  (cl-loop for (uri . diags) in (qwen-agent--diagnostics conn)
+           append (cl-loop for d in diags
+                           when (memql (plist-get d :severity) '(1 nil))
+                           collect (cons (qwen-agent--uri-to-path uri) d))))
+
+(defun qwen-agent-mode-line-string ()
+  "Return the `qwen-agent-mode' lighter for the current buffer."
+  (let* ((key (qwen-agent--key-of-buffer))
+         (conn (qwen-agent--live key))
+         (exit (gethash key qwen-agent--exits))
+         text face help)
+    (cond
+     ((null conn)
+      (setq text (if exit "exited" "off")
+            help (if exit
+                     (format "The server exited (%s); any command restarts it" exit)
+                   "No server runs; any qwen-agent command starts it")))
+     ((not (eq (qwen-agent--ready conn) t))
+      (setq text (if (qwen-agent--ready conn) "failed" "starting")
+            help (if (qwen-agent--ready conn)
+                     (qwen-agent--error-text (qwen-agent--ready conn))
+                   "The server is starting")))
+     ((qwen-agent--login conn)
+      (setq text "signing in…" help "A Qwen OAuth sign-in is waiting for approval"))
+     (t
+      (let* ((selected (qwen-agent--selected conn))
+             (model (qwen-agent--model conn))
+             (id (plist-get selected :id)))
+        (cond
+         ((null selected)
+          (setq text "no model" help "No model is selected: M-x qwen-agent-select-model"))
+         ((qwen-agent--signed-in-p conn)
+          (setq text id
+                help (format "Model %s (%s), signed in" id
+                             (plist-get selected :authType))))
+         (t
+          (setq text (format "%s, signed out" id)
+                face 'qwen-agent-signed-out
+                help (format "Model %s: %s" id
+                             (or (plist-get model :unavailableReason)
+                                 "no credential: M-x qwen-agent-login"))))))
+      (when-let ((errs (qwen-agent--error-diagnostics conn)))
+        (setq text (concat text "!")
+              face 'qwen-agent-signed-out
+              help (format "%s\n%s: %s" help (car (car errs))
+                           (plist-get (cdr (car errs)) :message))))))
+    (concat " "
+            (propertize (format "Qwen[%s]" text)
+                        'face face
+                        'help-echo (concat help "\nmouse-1: status")
+                        'mouse-face 'mode-line-highlight
+                        'local-map qwen-agent--mode-line-map))))
+
+(defvar qwen-agent-mode-lighter '(:eval (qwen-agent-mode-line-string))
+  "Mode-line construct of `qwen-agent-mode'.")
+(put 'qwen-agent-mode-lighter 'risky-local-variable t)
+
+;;;###autoload
+(define-minor-mode qwen-agent-mode
+  "Show the Qwen model and sign-in state in the mode line.
+The lighter shows the selected model, whether it has a credential
+and whether a settings file has errors; it follows changes made
+by any editor or by hand.  Enabling the mode starts the server."
+  :global t
+  :group 'qwen-agent
+  :lighter qwen-agent-mode-lighter
+  (when qwen-agent-mode
+    (condition-case err
+        (qwen-agent--ensure)
+      (error (message "qwen-agent: Cannot start the server: %s"
+                      (error-message-string err))))))
+
+;;;; Formatting
+
+(defun qwen-agent--source-text (source)
+  "Return a short description of SOURCE, a protocol Source plist."
+  (if (null source)
+      "unknown"
+    (let ((layer (plist-get source :layer))
+          (scope (plist-get source :scope))
+          (path (plist-get source :path)))
+      (concat layer
+              (cond ((and scope path)
+                     (format " (%s: %s)" scope (abbreviate-file-name path)))
+                    (path (format " (%s)" (abbreviate-file-name path)))
+                    (scope (format " (%s)" scope))
+                    (t ""))))))
+
+(defun qwen-agent--insert-heading (text)
+  "Insert TEXT as a heading line."
+  (insert (propertize text 'face 'qwen-agent-heading) "\n"))
+
+(defun qwen-agent--insert-file (path)
+  "Insert PATH as a button that visits it."
+  (insert-text-button (abbreviate-file-name path)
+                      'action (lambda (_) (find-file path))
+                      'follow-link t
+                      'help-echo "Visit this file"))
+
+(defvar qwen-agent-info-mode-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map "g" #'revert-buffer)
+    map)
+  "Keymap of `qwen-agent-info-mode'.")
+
+(define-derived-mode qwen-agent-info-mode special-mode "Qwen-Info"
+  "Major mode of qwen-agent's status and configuration buffers.
+\\{qwen-agent-info-mode-map}")
+
+(defmacro qwen-agent--with-info-buffer (name reverter &rest body)
+  "Fill the buffer NAME by running BODY, then display it.
+REVERTER is the function that `revert-buffer' calls."
+  (declare (indent 2) (debug t))
+  `(let ((buf (get-buffer-create ,name)))
+     (with-current-buffer buf
+       (let ((inhibit-read-only t))
+         (unless (derived-mode-p 'qwen-agent-info-mode)
+           (qwen-agent-info-mode))
+         (erase-buffer)
+         ,@body
+         (goto-char (point-min)))
+       (setq-local revert-buffer-function (lambda (&rest _) (funcall ,reverter))))
+     (display-buffer buf)
+     buf))
+
+;;;; Commands
+
+(defun qwen-agent--state-text (state)
+  "Return the protocol sign-in STATE in words."
+  (pcase state
+    ("signedIn" "signed in")
+    ("signedOut" "signed out")
+    ("pending" "signing in")
+    ((pred stringp) state)
+    (_ "unknown")))
+
+(defun qwen-agent--padding (candidate candidates)
+  "Return the spaces that align annotations after CANDIDATE.
+CANDIDATES is the alist of all candidates."
+  (make-string (max 2 (- (+ 2 (cl-loop for c in candidates
+                                      maximize (string-width (car c))))
+                         (string-width candidate)))
+               ?\s))
+
+(defun qwen-agent--choose-auth (prompt states)
+  "Read one of STATES, `auth/status' method plists, with PROMPT."
+  (let* ((cands (mapcar (lambda (s) (cons (plist-get s :label) s)) states))
+         (annot (lambda (c)
+                  (when-let ((s (cdr (assoc c cands))))
+                    (concat
+                     (qwen-agent--padding c cands)
+                     (propertize
+                      (string-join
+                       (delq nil
+                             (list (qwen-agent--state-text (plist-get s :state))
+                                   (plist-get (plist-get s :credential) :redacted)
+                                   (when-let ((src (plist-get (plist-get s :credential)
+                                                              :source)))
+                                     (qwen-agent--source-text src))
+                                   (plist-get s :message)))
+                       " · ")
+                      'face 'completions-annotations)))))
+         (table (lambda (string pred action)
+                  (if (eq action 'metadata)
+                      `(metadata (category . qwen-agent-auth)
+                                 (annotation-function . ,annot)
+                                 (display-sort-function . identity)
+                                 (cycle-sort-function . identity))
+                    (complete-with-action action cands string pred))))
+         (choice (completing-read prompt table nil t)))
+    (cdr (assoc choice cands))))
+
+(defconst qwen-agent--auth-types '("openai" "anthropic" "gemini" "vertex-ai")
+  "The auth types that take an API key.")
+
+(defconst qwen-agent--default-env-keys
+  '(("openai" . "OPENAI_API_KEY") ("anthropic" . "ANTHROPIC_API_KEY")
+    ("gemini" . "GEMINI_API_KEY") ("vertex-ai" . "GOOGLE_API_KEY"))
+  "The default environment variable of each auth type.")
+
+(defun qwen-agent--read-login ()
+  "Read the arguments of `qwen-agent-login'."
+  (let* ((status (qwen-agent--request "auth/status" (make-hash-table)))
+         (other (list :label "Another API key variable…" :login "api-key"
+                      :state "choose the auth type and the variable"))
+         (choice (qwen-agent--choose-auth
+                  "Sign in with: "
+                  (append (plist-get status :methods) (list other)))))
+    (if (eq choice other)
+        (let* ((type (completing-read "Auth type: " qwen-agent--auth-types nil t))
+               (env (read-string
+                     (format-prompt "Environment variable for the key"
+                                    (cdr (assoc type qwen-agent--default-env-keys)))
+                     nil nil (cdr (assoc type qwen-agent--default-env-keys)))))
+          (list "api-key" type env))
+      (list (plist-get choice :login) (plist-get choice :authType)
+            (plist-get choice :envKey)))))
+
+;;;###autoload
+(defun qwen-agent-login (method &optional auth-type env-key region)
+  "Sign in with METHOD: \"qwen-oauth\", \"coding-plan\" or \"api-key\".
+Interactively, choose among the sign-in methods the server knows.
+For \"api-key\", AUTH-TYPE is the auth type (\"openai\",
+\"anthropic\", \"gemini\" or \"vertex-ai\") and ENV-KEY the
+variable that holds the key (default: the auth type's own).  For
+\"coding-plan\", REGION is \"china\" (the default) or \"global\".
+Keys are read with `read-passwd': they never reach the echo area,
+a history list or the events buffer.  The server stores them in
+your home .env file."
+  (interactive (qwen-agent--read-login))
+  (pcase method
+    ("qwen-oauth" (qwen-agent--login-oauth))
+    ("coding-plan"
+     (let ((region (or region
+                       (and (called-interactively-p 'any)
+                            (completing-read (format-prompt "Region" "china")
+                                             '("china" "global") nil t nil nil
+                                             "china"))
+                       "china")))
+       (qwen-agent--login-key
+        (list :method "coding-plan" :region region)
+        "Coding Plan API key (sk-sp-…): ")))
+    ("api-key"
+     (let* ((type (or auth-type "openai"))
+            (env (or env-key (cdr (assoc type qwen-agent--default-env-keys)))))
+       (qwen-agent--login-key
+        (list :method "api-key" :authType type :envKey env)
+        (format "API key for %s (%s): " type env))))
+    (_ (user-error "qwen-agent: Unknown sign-in method %s" method))))
+
+(defun qwen-agent--login-key (params prompt)
+  "Read a key with PROMPT and sign in with PARAMS plus the key."
+  (let ((key (read-passwd prompt)))
+    (unwind-protect
+        (progn
+          (when (string-empty-p (string-trim key))
+            (user-error "qwen-agent: No key given"))
+          (let ((result (qwen-agent--request
+                         "auth/login" (append params (list :apiKey key))
+                         :secret key)))
+            (message "qwen-agent: Signed in: %s stored in %s (%s)%s"
+                     (plist-get result :envKey)
+                     (abbreviate-file-name (or (plist-get result :storedIn) "?"))
+                     (plist-get (plist-get result :credential) :redacted)
+                     (if-let ((w (append (plist-get result :warnings) nil)))
+                         (concat "; " (string-join w " "))
+                       ""))
+            result))
+      (clear-string key))))
+
+(defun qwen-agent--may-open-browser ()
+  "Return non-nil when the sign-in page may be opened in a browser."
+  (pcase qwen-agent-open-browser
+    ('always t)
+    ('nil nil)
+    (_ (display-graphic-p))))
+
+;;;;; Qwen OAuth sign-in buffer
+
+(defvar qwen-agent-login-mode-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map "q" #'qwen-agent-login-cancel)
+    (define-key map (kbd "C-g") #'qwen-agent-login-cancel)
+    (define-key map "w" #'qwen-agent-login-copy-code)
+    (define-key map "o" #'qwen-agent-login-open)
+    map)
+  "Keymap of `qwen-agent-login-mode'.")
+
+(defvar-local qwen-agent--login-state nil
+  "The sign-in shown in this buffer: a plist.")
+
+(define-derived-mode qwen-agent-login-mode special-mode "Qwen-Login"
+  "Major mode of the Qwen OAuth sign-in buffer.
+\\{qwen-agent-login-mode-map}"
+  (add-hook 'kill-buffer-hook #'qwen-agent--login-cancel-pending nil t))
+
+(defun qwen-agent--login-cancel-pending ()
+  "Cancel the sign-in shown in the current buffer if it still waits."
+  (let* ((login qwen-agent--login-state)
+         (conn (plist-get login :conn)))
+    (when (and (equal (plist-get login :state) "pending")
+               conn (jsonrpc-running-p conn)
+               (equal (plist-get (qwen-agent--login conn) :loginId)
+                      (plist-get login :loginId)))
+      (qwen-agent--async "auth/cancel" (list :loginId (plist-get login :loginId))
+                         :conn conn :on-error #'ignore))))
+
+
+(defconst qwen-agent--login-buffer "*qwen-agent login*"
+  "Name of the sign-in buffer.")
+
+(defun qwen-agent--login-oauth ()
+  "Start a Qwen OAuth sign-in and show its code and link."
+  (let* ((conn (qwen-agent--ensure))
+         (open (qwen-agent--may-open-browser)))
+    (qwen-agent--async
+     "auth/login" (list :method "qwen-oauth" :openBrowser (if open t :json-false))
+     :conn conn
+     :on-error (lambda (err)
+                 (message "qwen-agent: Sign-in failed: %s"
+                          (qwen-agent--error-text err)))
+     :on-success
+     (lambda (result)
+       (let* ((uri (or (plist-get result :verificationUriComplete)
+                       (plist-get result :verificationUri)))
+              (login (list :conn conn
+                           :loginId (plist-get result :loginId)
+                           :userCode (plist-get result :userCode)
+                           :uri uri
+                           :expiresAt (plist-get result :expiresAt)
+                           :state "pending"
+                           ;; The server may ask to open it before it answers.
+                           :opened (equal uri (qwen-agent--opened conn)))))
+         (setf (qwen-agent--login conn) login)
+         (when (plist-get result :userCode)
+           (kill-new (plist-get result :userCode)))
+         (qwen-agent--login-render login t)
+         (force-mode-line-update t)
+         (message "qwen-agent: Enter the code %s at %s (q or C-g cancels)"
+                  (plist-get result :userCode) (plist-get login :uri)))))))
+
+(defun qwen-agent--format-time (iso)
+  "Return the ISO 8601 time ISO as local HH:MM, or nil."
+  (when (stringp iso)
+    (ignore-errors (format-time-string "%H:%M" (parse-iso8601-time-string iso)))))
+
+(defun qwen-agent--login-render (login &optional display)
+  "Show LOGIN in the sign-in buffer; pop it up when DISPLAY is non-nil."
+  (let ((buf (get-buffer-create qwen-agent--login-buffer))
+        (state (plist-get login :state)))
+    (with-current-buffer buf
+      (let ((inhibit-read-only t))
+        (unless (derived-mode-p 'qwen-agent-login-mode)
+          (qwen-agent-login-mode))
+        (setq qwen-agent--login-state login)
+        (erase-buffer)
+        (qwen-agent--insert-heading "Sign in to Qwen")
+        (insert "\n")
+        (pcase state
+          ("pending"
+           (insert "Open this page and enter the code:\n\n    ")
+           (insert-text-button (plist-get login :uri)
+                               'action (lambda (_) (qwen-agent-login-open))
+                               'follow-link t
+                               'help-echo "Open in a browser")
+           (insert "\n\n    Code:  "
+                   (propertize (or (plist-get login :userCode) "?")
+                               'face '(bold highlight))
+                   "   (copied to the kill ring)\n\n")
+           (insert (if (plist-get login :opened)
+                       "The page was opened in your browser.\n"
+                     "Open the link in a browser (o opens it from here).\n"))
+           (insert (format "Waiting for approval%s…\n\n"
+                           (if-let ((at (qwen-agent--format-time
+                                         (plist-get login :expiresAt))))
+                               (format " (the code expires at %s)" at)
+                             "")))
+           (insert "q or C-g: cancel   w: copy the code   o: open the link\n"))
+          ("signedIn"
+           (insert "Signed in to Qwen OAuth.\n\nq: close\n"))
+          (_
+           (insert (format "Sign-in failed: %s.\n\n"
+                           (qwen-agent--reason-text (plist-get login :reason))))
+           (insert "q: close   M-x qwen-agent-login: try again\n")))
+        (goto-char (point-min))))
+    (when display
+      (let ((win (display-buffer buf '((display-buffer-reuse-window
+                                        display-buffer-below-selected)
+                                       (window-height . fit-window-to-buffer)))))
+        (when (window-live-p win) (select-window win))))
+    (when-let ((win (get-buffer-window buf t)))
+      (with-selected-window win (fit-window-to-buffer)))
+    buf))
+
+(defun qwen-agent--reason-text (reason)
+  "Return a sentence for the sign-in failure REASON."
+  (pcase reason
+    ("expired" "the code expired before it was approved")
+    ("denied" "the request was denied")
+    ("cancelled" "cancelled")
+    ("network" "the sign-in server could not be reached")
+    ("server" "the sign-in server answered an error")
+    ((pred stringp) reason)
+    (_ "unknown reason")))
+
+(defun qwen-agent--login-finish (login state reason)
+  "End LOGIN with STATE and REASON; update its buffer and say so."
+  (let ((login (plist-put (plist-put (copy-sequence login) :state state)
+                          :reason reason)))
+    (when-let ((buf (get-buffer qwen-agent--login-buffer)))
+      (when (equal (plist-get (buffer-local-value 'qwen-agent--login-state buf)
+                              :loginId)
+                   (plist-get login :loginId))
+        (qwen-agent--login-render login)))
+    (if (equal state "signedIn")
+        (message "qwen-agent: Signed in to Qwen OAuth")
+      (message "qwen-agent: Qwen OAuth sign-in failed: %s"
+               (qwen-agent--reason-text reason)))
+    (force-mode-line-update t)))
+
+(defun qwen-agent-login-cancel ()
+  "Cancel the pending Qwen OAuth sign-in, or close the finished one."
+  (interactive)
+  (let* ((login (and (derived-mode-p 'qwen-agent-login-mode) qwen-agent--login-state))
+         (conn (plist-get login :conn)))
+    (if (and login (equal (plist-get login :state) "pending")
+             conn (jsonrpc-running-p conn))
+        (progn
+          (qwen-agent--async "auth/cancel"
+                             (list :loginId (plist-get login :loginId))
+                             :conn conn)
+          (message "qwen-agent: Cancelling the sign-in…"))
+      (quit-window t))))
+
+(defun qwen-agent-login-copy-code ()
+  "Copy the sign-in code to the kill ring."
+  (interactive)
+  (when-let ((code (plist-get qwen-agent--login-state :userCode)))
+    (kill-new code)
+    (message "Copied %s" code)))
+
+(defun qwen-agent-login-open ()
+  "Open the sign-in page with `browse-url'."
+  (interactive)
+  (when-let ((uri (plist-get qwen-agent--login-state :uri)))
+    (browse-url uri)))
+
+;;;###autoload
+(defun qwen-agent-logout (method &optional auth-type env-key)
+  "Sign out of METHOD: \"qwen-oauth\", \"coding-plan\" or \"api-key\".
+For \"api-key\", AUTH-TYPE and ENV-KEY name the key to remove.
+The server removes what it stored: the OAuth credential file, or
+the key's line in the .env file that holds it.  Interactively,
+choose among the methods you are signed in with."
+  (interactive
+   (let* ((status (qwen-agent--request "auth/status" (make-hash-table)))
+          (all (append (plist-get status :methods) nil))
+          (in (cl-remove-if (lambda (s) (equal (plist-get s :state) "signedOut")) all))
+          (choice (qwen-agent--choose-auth "Sign out of: " (or in all))))
+     (list (plist-get choice :login) (plist-get choice :authType)
+           (plist-get choice :envKey))))
+  (qwen-agent--request "auth/logout"
+                       (append (list :method method)
+                               (and auth-type (list :authType auth-type))
+                               (and env-key (list :envKey env-key))))
+  (message "qwen-agent: Signed out of %s" (or env-key method)))
+
+(defun qwen-agent--model-candidates (list)
+  "Return an alist of (CANDIDATE . MODEL) for the models in LIST."
+  (let* ((models (qwen-agent--all-models list))
+         (count (make-hash-table :test #'equal)))
+    (dolist (m models)
+      (cl-incf (gethash (plist-get m :id) count 0)))
+    (let ((seen (make-hash-table :test #'equal)))
+      (mapcar
+       (lambda (m)
+         (let* ((id (plist-get m :id))
+                (name (if (> (gethash id count) 1)
+                          (format "%s [%s%s]" id (plist-get m :authType)
+                                  (if-let ((url (plist-get m :baseUrl)))
+                                      (concat " " url) ""))
+                        id)))
+           (while (gethash name seen) (setq name (concat name "'")))
+           (puthash name t seen)
+           (cons name m)))
+       models))))
+
+(defun qwen-agent--group-label (list auth-type)
+  "Return the label LIST gives the group of AUTH-TYPE."
+  (or (cl-loop for g across (or (plist-get list :groups) [])
+               when (equal (plist-get g :authType) auth-type)
+               return (plist-get g :label))
+      auth-type))
+
+(defun qwen-agent--read-model (prompt list)
+  "Read a model of LIST, a `model/list' result, with PROMPT.
+Return the model's plist."
+  (let* ((cands (qwen-agent--model-candidates list))
+         (default (car (cl-find-if (lambda (c) (eq (plist-get (cdr c) :selected) t))
+                                   cands)))
+         (annot
+          (lambda (c)
+            (when-let ((m (cdr (assoc c cands))))
+              (concat
+               (qwen-agent--padding c cands)
+               (propertize
+                (string-join
+                 (delq nil
+                       (list (when (eq (plist-get m :selected) t) "selected")
+                             (unless (equal (plist-get m :name) (plist-get m :id))
+                               (plist-get m :name))
+                             (if (eq (plist-get m :available) t)
+                                 "available"
+                               (concat "unavailable: "
+                                       (or (plist-get m :unavailableReason) "?")))
+                             (qwen-agent--source-text (plist-get m :source))))
+                 " · ")
+                'face 'completions-annotations)))))
+         (group
+          (lambda (c transform)
+            (if transform
+                c
+              (qwen-agent--group-label
+               list (plist-get (cdr (assoc c cands)) :authType)))))
+         (table (lambda (string pred action)
+                  (if (eq action 'metadata)
+                      `(metadata (category . qwen-agent-model)
+                                 (annotation-function . ,annot)
+                                 (group-function . ,group)
+                                 (display-sort-function . identity)
+                                 (cycle-sort-function . identity))
+                    (complete-with-action action cands string pred))))
+         (choice (completing-read (format-prompt prompt default)
+                                  table nil t nil nil default)))
+    (or (cdr (assoc choice cands))
+        (user-error "qwen-agent: No model chosen"))))
+
+(defun qwen-agent--model-params (model)
+  "Return the protocol reference of MODEL: its id, auth type and base URL."
+  (append (list :id (plist-get model :id))
+          (when-let ((type (plist-get model :authType))) (list :authType type))
+          (when-let ((url (plist-get model :baseUrl))) (list :baseUrl url))))
+
+;;;###autoload
+(defun qwen-agent-select-model (model &optional scope)
+  "Select MODEL, a model id or a plist with :id, :authType and :baseUrl.
+The choice is saved in the user or the workspace settings file,
+as Qwen Code does, so it holds for every editor and for Qwen Code.
+SCOPE, when given, is \"user\", \"workspace\" or \"session\" (this
+server process only).  Interactively, models are grouped by auth
+type and annotated with their availability and source; with a
+prefix argument, choose the SCOPE."
+  (interactive
+   (let ((list (qwen-agent--request "model/list" (make-hash-table))))
+     (list (qwen-agent--read-model "Model" list)
+           (when current-prefix-arg
+             (completing-read "Save the choice in: "
+                              '("user" "workspace" "session") nil t)))))
+  (let* ((params (append (if (stringp model)
+                             (list :id model)
+                           (qwen-agent--model-params model))
+                         (and scope (list :scope scope))))
+         (result (qwen-agent--request "model/select" params))
+         (sel (plist-get result :selected)))
+    (when-let ((conn (qwen-agent--live)))
+      (cl-incf (qwen-agent--generation conn))
+      (qwen-agent--set-selected conn sel)
+      (qwen-agent--schedule-refresh conn))
+    (message "qwen-agent: Model %s (%s)%s%s"
+             (plist-get sel :id) (plist-get sel :authType)
+             (if-let ((path (plist-get result :persistedTo)))
+                 (format ", saved in %s" (abbreviate-file-name path))
+               ", for this session")
+             (if-let ((w (append (plist-get result :warnings) nil)))
+                 (concat "; " (string-join w " "))
+               ""))
+    result))
+
+;;;###autoload
+(defun qwen-agent-test-model (&optional model)
+  "Check that MODEL works by sending it one tiny request.
+MODEL is a plist with :id, :authType and :baseUrl (default: the
+selected model).  Interactively, choose it; the answer comes back
+in the echo area without blocking Emacs."
+  (interactive
+   (let ((list (qwen-agent--request "model/list" (make-hash-table))))
+     (list (qwen-agent--read-model "Test model" list))))
+  (let* ((conn (qwen-agent--ensure))
+         (model (or model
+                    (qwen-agent--selected conn)
+                    (plist-get (qwen-agent--request "model/list" (make-hash-table))
+                               :selected)
+                    (user-error "qwen-agent: No model is selected")))
+         (id (plist-get model :id)))
+    (message "qwen-agent: Testing %s…" id)
+    (qwen-agent--async
+     "model/test" (qwen-agent--model-params model)
+     :conn conn
+     :timeout qwen-agent-model-test-timeout
+     :on-error (lambda (err)
+                 (message "qwen-agent: %s cannot be tested: %s" id
+                          (qwen-agent--error-text err)))
+     :on-success
+     (lambda (result)
+       (let ((err (plist-get result :error)))
+         (if (eq (plist-get result :ok) t)
+             (message "qwen-agent: %s works (%s ms)" id (plist-get result :latencyMs))
+           (message "qwen-agent: %s failed: %s%s" id
+                    (or (plist-get err :message) "unknown error")
+                    (if-let ((status (plist-get err :status)))
+                        (format " (HTTP %s)" status)
+                      ""))))))))
+
+;;;###autoload
+(defun qwen-agent-status ()
+  "Show who you are signed in as and which model is selected."
+  (interactive)
+  (let* ((conn (qwen-agent--ensure))
+         (auth (qwen-agent--request "auth/status" (make-hash-table) :conn conn))
+         (list (qwen-agent--request "model/list" (make-hash-table) :conn conn))
+         (sel (plist-get list :selected))
+         (model (cl-find-if (lambda (m) (eq (plist-get m :selected) t))
+                            (qwen-agent--all-models list))))
+    (setf (qwen-agent--auth conn) auth)
+    (qwen-agent--update-models conn list)
+    (qwen-agent--with-info-buffer "*qwen-agent status*" #'qwen-agent-status
+      (qwen-agent--insert-heading "Model")
+      (if sel
+          (insert (format "  %s (%s)%s\n  chosen by: %s\n  %s\n"
+                          (plist-get sel :id) (plist-get sel :authType)
+                          (if-let ((url (plist-get sel :baseUrl)))
+                              (concat " at " url) "")
+                          (qwen-agent--source-text (plist-get sel :source))
+                          (cond ((null model) "")
+                                ((eq (plist-get model :available) t) "available")
+                                (t (concat "unavailable: "
+                                           (or (plist-get model :unavailableReason)
+                                               "?"))))))
+        (insert "  none selected (M-x qwen-agent-select-model)\n"))
+      (insert "\n")
+      (qwen-agent--insert-heading "Sign-in")
+      (insert (format "  active: %s%s\n\n"
+                      (or (plist-get auth :active) "none")
+                      (if-let ((src (plist-get auth :activeSource)))
+                          (format " (from %s)" (qwen-agent--source-text src))
+                        "")))
+      (cl-loop for s across (or (plist-get auth :methods) [])
+               do (insert
+                   (format "  %-44s %s%s%s%s\n"
+                           (plist-get s :label)
+                           (propertize (qwen-agent--state-text (plist-get s :state))
+                                       'face (if (equal (plist-get s :state) "signedIn")
+                                                 'success 'shadow))
+                           (if-let ((c (plist-get s :credential)))
+                               (format "  %s from %s" (plist-get c :redacted)
+                                       (qwen-agent--source-text (plist-get c :source)))
+                             "")
+                           (if-let ((at (plist-get s :expiresAt)))
+                               (format "  expires %s" at) "")
+                           (if-let ((msg (plist-get s :message)))
+                               (format "  (%s)" msg) ""))))
+      (let ((w (append (plist-get auth :warnings) (plist-get list :warnings) nil)))
+        (when w
+          (insert "\n")
+          (qwen-agent--insert-heading "Warnings")
+          (dolist (x w) (insert "  " x "\n"))))
+      (insert (format "\nServer: %s, workspace %s\n"
+                      (plist-get (plist-get (qwen-agent--info conn) :serverInfo) :version)
+                      (abbreviate-file-name (qwen-agent--root conn)))))
+    (message "qwen-agent: %s"
+             (if sel
+                 (format "%s (%s), %s" (plist-get sel :id) (plist-get sel :authType)
+                         (if (and model (eq (plist-get model :available) t))
+                             "signed in" "signed out"))
+               "no model selected"))))
+
+;;;###autoload
+(defun qwen-agent-show-config ()
+  "Show the resolved configuration, each value with where it came from."
+  (interactive)
+  (let ((conf (qwen-agent--request "config/resolve" (make-hash-table))))
+    (qwen-agent--with-info-buffer "*qwen-agent config*" #'qwen-agent-show-config
+      (insert (format "Working folder: %s\n\n"
+                      (abbreviate-file-name (or (plist-get conf :cwd) "?"))))
+      (qwen-agent--insert-heading "Settings files (lowest precedence first)")
+      (cl-loop for l across (or (plist-get conf :layers) [])
+               do (insert (format "  %-15s " (plist-get l :scope)))
+               (qwen-agent--insert-file (plist-get l :path))
+               (insert (concat
+                        (if (eq (plist-get l :exists) t) "" "  (absent)")
+                        (if (eq (plist-get l :trusted) :json-false) "  (untrusted)" "")
+                        (if-let ((e (plist-get l :error)))
+                            (concat "\n      " (propertize e 'face 'error))
+                          ""))
+                       "\n"))
+      (insert "\n")
+      (qwen-agent--insert-heading ".env file")
+      (let ((d (plist-get conf :dotenv)))
+        (if (plist-get d :path)
+            (progn (insert "  ") (qwen-agent--insert-file (plist-get d :path)) (insert "\n"))
+          (insert "  none found\n"))
+        (dolist (k '(:loaded :excluded :shadowed))
+          (when-let ((v (append (plist-get d k) nil)))
+            (insert (format "  %s: %s\n" (substring (symbol-name k) 1)
+                            (string-join v ", "))))))
+      (insert "\n")
+      (qwen-agent--insert-heading "Settings")
+      (let ((settings (plist-get conf :settings)))
+        (if (null settings)
+            (insert "  none\n")
+          (cl-loop for (k v) on settings by #'cddr
+                   do (insert (format "  %s = %s\n      from %s\n"
+                                      (substring (symbol-name k) 1)
+                                      (qwen-agent--json-text (plist-get v :value))
+                                      (qwen-agent--source-text (plist-get v :source)))))))
+      (insert "\n")
+      (qwen-agent--insert-heading "Environment")
+      (let ((env (plist-get conf :env)))
+        (if (null env)
+            (insert "  none\n")
+          (cl-loop for (k v) on env by #'cddr
+                   do (insert (format "  %s = %s\n      from %s\n"
+                                      (substring (symbol-name k) 1)
+                                      (or (plist-get v :redacted)
+                                          (qwen-agent--json-text (plist-get v :value)))
+                                      (qwen-agent--source-text (plist-get v :source)))))))
+      (when-let ((diags (append (plist-get conf :diagnostics) nil)))
+        (insert "\n")
+        (qwen-agent--insert-heading "Problems")
+        (dolist (d diags)
+          (insert "  ")
+          (qwen-agent--insert-file (or (plist-get d :path) "?"))
+          (insert (format " %s: %s\n" (or (plist-get d :severity) "")
+                          (propertize (or (plist-get d :message) "")
+                                      'face (if (equal (plist-get d :severity) "error")
+                                                'error 'warning))))))
+      (when-let ((w (append (plist-get conf :warnings) nil)))
+        (insert "\n")
+        (qwen-agent--insert-heading "Warnings")
+        (dolist (x w) (insert "  " x "\n"))))))
+
+(defun qwen-agent--json-text (value)
+  "Return VALUE, a parsed JSON value, as compact text."
+  (cond ((stringp value) value)
+        ((eq value :json-false) "false")
+        ((eq value t) "true")
+        ((null value) "null")
+        (t (condition-case nil
+               (json-serialize value :false-object :json-false :null-object nil)
+             (error (format "%S" value))))))
+
+;;;###autoload
+(defun qwen-agent-trust-folder (level)
+  "Record a trust decision for the server's workspace folder.
+LEVEL is \"TRUST_FOLDER\", \"TRUST_PARENT\" or \"DO_NOT_TRUST\".  A
+trusted folder's own settings and .env file apply; an untrusted
+one's are shown but not applied."
+  (interactive
+   (let* ((conn (qwen-agent--ensure))
+          (root (abbreviate-file-name (qwen-agent--root conn)))
+          (choices
+           `((,(format "Trust %s" root) . "TRUST_FOLDER")
+             (,(format "Trust its parent %s"
+                       (abbreviate-file-name
+                        (directory-file-name
+                         (file-name-directory (qwen-agent--root conn)))))
+              . "TRUST_PARENT")
+             (,(format "Do not trust %s" root) . "DO_NOT_TRUST"))))
+     (list (cdr (assoc (completing-read "Workspace trust: " choices nil t)
+                       choices)))))
+  (let ((result (qwen-agent--request "workspace/trust" (list :level level))))
+    (message "qwen-agent: The workspace is %s"
+             (if (eq (plist-get result :trusted) t) "trusted" "not trusted"))
+    result))
+
+;;;###autoload
+(defun qwen-agent-restart ()
+  "Restart the server of the current buffer."
+  (interactive)
+  (let ((key (qwen-agent--key-of-buffer)))
+    (when-let ((conn (qwen-agent--live key)))
+      (qwen-agent--stop conn))
+    (qwen-agent--ensure key)
+    (message "qwen-agent: Server restarted")))
+
+;;;###autoload
+(defun qwen-agent-shutdown (&optional all)
+  "Stop the server of the current buffer; with ALL (prefix), every server."
+  (interactive "P")
+  (let ((conns (if all
+                   (hash-table-values qwen-agent--connections)
+                 (delq nil (list (qwen-agent--live))))))
+    (dolist (conn conns) (qwen-agent--stop conn))
+    (message "qwen-agent: %d server%s stopped" (length conns)
+             (if (= (length conns) 1) "" "s"))))
+
+(defun qwen-agent-events-buffer ()
+  "Show the JSON-RPC events buffer of the current buffer's server."
+  (interactive)
+  (if-let ((conn (qwen-agent--live)))
+      (display-buffer (jsonrpc-events-buffer conn))
+    (user-error "qwen-agent: No server runs")))
+
+(defun qwen-agent--kill-emacs ()
+  "Stop every server when Emacs exits, without reporting their exit."
+  (dolist (conn (hash-table-values qwen-agent--connections))
+    (setf (qwen-agent--stopping conn) t)
+    (when (process-live-p (qwen-agent--proc conn))
+      (delete-process (qwen-agent--proc conn)))))
+
+(add-hook 'kill-emacs-hook #'qwen-agent--kill-emacs)
+
+(provide 'qwen-agent)
+;;; qwen-agent.el ends here
