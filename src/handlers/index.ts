@@ -1,9 +1,10 @@
 import type { Logger } from '../connection/logger.js';
 import type { HandlerTable } from '../connection/router.js';
-import type { OAuthView, Overrides } from '../config/index.js';
+import { type OAuthView, type Overrides, resolvePaths } from '../config/index.js';
 import { type Notifier, WorkspaceState } from '../session/workspace.js';
 import type { HandlerContext } from './context.js';
-import { ServerError } from '../protocol/index.js';
+import { createFetch } from '../auth/net.js';
+import { QwenOAuth } from '../auth/qwen-oauth/index.js';
 import { announceCredentialChanges, getAuthStatus, login, logout, type OAuthPort } from './auth.js';
 import { listModels, selectModel } from './model.js';
 import { type ProviderDeps, RemoteModels, testModel } from './provider.js';
@@ -18,9 +19,6 @@ export interface ServiceOptions {
   notifier: Notifier;
   canShowDocument: boolean;
   showDocument(uri: string): void;
-  oauth?: OAuthPort;
-  /** Proxy-aware fetch for every outgoing request. */
-  fetch?: typeof fetch;
 }
 
 export interface Services {
@@ -33,11 +31,37 @@ export interface Services {
 
 /** Builds the state of one server process and the handler of every method. */
 export async function createServices(opts: ServiceOptions): Promise<Services> {
-  const oauth: OAuthPort = opts.oauth ?? signedOutOAuth();
+  let fetchOnce: Promise<typeof fetch> | undefined;
+  const getFetch = () => (fetchOnce ??= createFetch(opts.processEnv));
+  const paths = resolvePaths(opts.processEnv, opts.cwd);
   let oauthState: OAuthView = { state: 'signedOut' };
   const oauthView = (): OAuthView => oauthState;
-  const s0 = await oauth.status();
-  oauthState = { state: s0.state, ...(s0.message ? { message: s0.message } : {}) };
+  const qwen = new QwenOAuth({
+    credsPath: paths.oauthCreds,
+    lockPath: paths.oauthLock,
+    env: opts.processEnv,
+    fetch: getFetch,
+    log: (m) => opts.log.warn(m),
+    onLoginEnded: (e) => {
+      opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
+      void oauthChanged();
+    },
+    onChanged: (e) => {
+      opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
+      void oauthChanged();
+    },
+  });
+  const oauth: OAuthPort = qwen;
+  const readOAuthState = async () => {
+    const s = await oauth.status();
+    oauthState = { state: s.state, ...(s.message ? { message: s.message } : {}) };
+  };
+  // coder-model's availability follows the sign-in state.
+  const oauthChanged = async () => {
+    await readOAuthState();
+    await state.recompute();
+  };
+  await readOAuthState();
   const state = new WorkspaceState(
     { processEnv: opts.processEnv, cwd: opts.cwd, overrides: opts.overrides },
     oauthView,
@@ -54,7 +78,7 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     showDocument: opts.showDocument,
   };
   const remote = new RemoteModels();
-  const providerDeps: ProviderDeps = { oauth, ...(opts.fetch ? { fetch: opts.fetch } : {}) };
+  const providerDeps: ProviderDeps = { oauth, fetch: getFetch };
   const handlers: HandlerTable = {
     'config/resolve': () => resolvedConfigView(state.graph),
     'model/list': async (p) => {
@@ -73,8 +97,14 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
   return {
     handlers,
     state,
-    started: () => state.watch(),
-    dispose: () => state.dispose(),
+    started: () => {
+      state.watch();
+      void qwen.start();
+    },
+    dispose: async () => {
+      qwen.dispose();
+      await state.dispose();
+    },
   };
 }
 
@@ -84,17 +114,4 @@ function* secretsOf(state: WorkspaceState): Iterable<string> {
   for (const [name, e] of g.env) {
     if (e.value.length >= 8 && (/(_KEY|_TOKEN|_SECRET)$/i.test(name) || g.catalogue.some((m) => m.envKey === name))) yield e.value;
   }
-}
-
-/** Until Qwen OAuth is wired in: always signed out, login refused with a reason. */
-function signedOutOAuth(): OAuthPort {
-  return {
-    status: async () => ({ state: 'signedOut' }),
-    startLogin: async () => {
-      throw new ServerError('LoginFailed', 'Qwen OAuth is not available in this build');
-    },
-    cancel: () => false,
-    logout: async () => {},
-    credentials: async () => null,
-  };
 }

@@ -12,7 +12,8 @@ import type { RemoteModelEntry } from './views.js';
 
 export interface ProviderDeps {
   oauth: OAuthPort;
-  fetch?: typeof fetch;
+  /** The proxy-aware fetch, made on first use. */
+  fetch: () => Promise<typeof fetch>;
 }
 
 /** Everything a request to this model needs, after the egress guard. */
@@ -47,7 +48,7 @@ export async function testModel(ctx: HandlerContext, deps: ProviderDeps, p: Para
   const m = findModel(g, p, remote);
   const resolved = await resolveForRequest(g, m, deps);
   const { probeModel } = await providers();
-  const r = await probeModel(resolved, deps.fetch ? { fetch: deps.fetch } : {});
+  const r = await probeModel(resolved, { fetch: await deps.fetch() });
   return r.error ? { ok: r.ok, latencyMs: r.latencyMs, error: r.error } : { ok: r.ok, latencyMs: r.latencyMs };
 }
 
@@ -81,7 +82,7 @@ export class RemoteModels {
         try {
           const r = await resolveForRequest(g, m, deps);
           const { id: _id, ...target } = r;
-          const list = await listRemoteModels(target as ProviderTarget, deps.fetch ? { fetch: deps.fetch } : {});
+          const list = await listRemoteModels(target as ProviderTarget, { fetch: await deps.fetch() });
           this.cache.set(
             key,
             list.map((x) => ({

@@ -1,0 +1,54 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../config/write/atomic.js';
+
+/** Qwen Code's `~/.qwen/oauth_creds.json`, exactly: both programs share one login. */
+export const QwenCredentials = z
+  .object({
+    access_token: z.string().min(1),
+    refresh_token: z.string().min(1).optional(),
+    token_type: z.string().default('Bearer'),
+    resource_url: z.string().optional(),
+    /** Epoch milliseconds. */
+    expiry_date: z.number(),
+    id_token: z.string().optional(),
+  })
+  .passthrough();
+export type QwenCredentials = z.infer<typeof QwenCredentials>;
+
+export type CredentialsFile =
+  | { kind: 'ok'; creds: QwenCredentials; mtimeMs: number }
+  | { kind: 'missing' }
+  | { kind: 'invalid'; reason: string; mtimeMs: number };
+
+/** Reads the credential file. A malformed one is reported, never deleted: it is the person's to inspect. */
+export async function readCredentials(path: string): Promise<CredentialsFile> {
+  let text: string;
+  let mtimeMs: number;
+  try {
+    [text, mtimeMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mtimeMs)]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'invalid', reason: `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, mtimeMs: 0 };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', reason: `${path} is not valid JSON; sign in again to replace it`, mtimeMs };
+  }
+  const parsed = QwenCredentials.safeParse(raw);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].join(', ');
+    return { kind: 'invalid', reason: `${path} is not a Qwen OAuth credential (bad or missing: ${fields}); sign in again to replace it`, mtimeMs };
+  }
+  return { kind: 'ok', creds: parsed.data, mtimeMs };
+}
+
+export function writeCredentials(path: string, creds: QwenCredentials): Promise<void> {
+  return writeFileAtomic(path, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function removeCredentials(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
