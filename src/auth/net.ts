@@ -8,8 +8,18 @@ export async function createFetch(env: NodeJS.ProcessEnv): Promise<typeof fetch>
   const proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((n) => (env[n] ?? '') !== '');
   if (!proxied) return fetch;
   // undici is large: loaded only when a proxy is configured.
-  const undici = await import('undici');
-  const dispatcher = new undici.EnvHttpProxyAgent();
+  const mod = await import('undici');
+  // Bundled, a CommonJS module arrives as the default export.
+  const undici = ((mod as unknown as { default?: typeof mod }).default ?? mod) as typeof mod;
+  const pick = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  const httpProxy = pick('http_proxy', 'HTTP_PROXY');
+  const httpsProxy = pick('https_proxy', 'HTTPS_PROXY') ?? httpProxy;
+  const noProxy = pick('no_proxy', 'NO_PROXY');
+  const dispatcher = new undici.EnvHttpProxyAgent({
+    ...(httpProxy ? { httpProxy } : {}),
+    ...(httpsProxy ? { httpsProxy } : {}),
+    ...(noProxy ? { noProxy } : {}),
+  });
   return ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) =>
     undici.fetch(input as never, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
 }
