@@ -5,7 +5,7 @@ import type { DotenvFile } from './dotenv.js';
 import type { EnvEntry } from './env-layers.js';
 import type { MergedSettings } from './merge.js';
 import { rangeOfPath, type SettingsFile } from './settings-file.js';
-import { lineStarts, rangeAt } from './text-position.js';
+import { rangeAt } from './text-position.js';
 
 const SECRET_SHAPES = [/^sk-[A-Za-z0-9_-]{8,}/, /^AIza[0-9A-Za-z_-]{20,}/];
 
@@ -64,7 +64,7 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const f of inp.files) {
     if (!f.exists || f.parseError || !f.tree) continue;
-    const starts = lineStarts(f.text);
+    const starts = f.lineStarts;
     walkStrings(f.tree, undefined, (n, key) => {
       if (typeof n.value === 'string' && looksLikeSecret(key, n.value)) {
         out.push({
@@ -98,7 +98,7 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
           out.push({
             path: f.path,
             severity: 'warning',
-            range: rangeOfPath(f.text, f.tree, ['modelProviders', authType, i, 'envKey']),
+            range: rangeOfPath(starts, f.tree, ['modelProviders', authType, i, 'envKey']),
             message: `${envKey} is not set anywhere, so this model cannot be used: sign in with an API key for it, or set ${envKey} in your environment or ~/.qwen/.env`,
           });
         }

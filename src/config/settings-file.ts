@@ -17,6 +17,7 @@ export interface SettingsFile {
   /** For ranges of later diagnostics (envKeys, secrets). */
   tree: Node | undefined;
   text: string;
+  lineStarts: number[];
 }
 
 function deleteAt(obj: unknown, path: readonly PropertyKey[]): void {
@@ -40,8 +41,7 @@ function compactArrays(v: unknown): unknown {
   return v;
 }
 
-export function rangeOfPath(text: string, tree: Node | undefined, path: (string | number)[]): Range {
-  const starts = lineStarts(text);
+export function rangeOfPath(starts: number[], tree: Node | undefined, path: (string | number)[]): Range {
   let node: Node | undefined;
   for (let n = path.length; n >= 0 && !node; n--) node = tree ? findNodeAtLocation(tree, path.slice(0, n)) : undefined;
   if (!node) return rangeAt(starts, 0, 1);
@@ -59,7 +59,7 @@ export async function readSettingsFile(
   path: string | null,
   previous?: SettingsFile,
 ): Promise<SettingsFile> {
-  const base = { scope, path: path ?? '', tree: undefined, text: '', diagnostics: [] as Diagnostic[] };
+  const base = { scope, path: path ?? '', tree: undefined, text: '', lineStarts: [0], diagnostics: [] as Diagnostic[] };
   if (!path) return { ...base, exists: false, settings: {}, parseError: null };
   let text: string;
   try {
@@ -101,6 +101,7 @@ export async function readSettingsFile(
       exists: true,
       text,
       tree,
+      lineStarts: starts,
       settings: previous?.settings ?? {},
       parseError: first.message,
       diagnostics,
@@ -115,7 +116,7 @@ export async function readSettingsFile(
       diagnostics.push({
         path,
         severity: 'error',
-        range: rangeOfPath(text, tree, p),
+        range: rangeOfPath(starts, tree, p),
         message: `${p.join('.') || '(root)'}: ${issue.message}; this value is ignored`,
       });
       // Drop the offending value (a whole model entry for a bad field in it), keep the rest.
@@ -131,11 +132,11 @@ export async function readSettingsFile(
         diagnostics.push({
           path,
           severity: 'warning',
-          range: rangeOfPath(text, tree, ['modelProviders', key]),
+          range: rangeOfPath(starts, tree, ['modelProviders', key]),
           message: `modelProviders.${key} is not a protocol Qwen Code knows (use one of ${MODEL_PROVIDER_KEYS.join(', ')}); its models are ignored`,
         });
       }
     }
   }
-  return { scope, path, exists: true, text, tree, settings: raw, parseError: null, diagnostics };
+  return { scope, path, exists: true, text, tree, lineStarts: starts, settings: raw, parseError: null, diagnostics };
 }
