@@ -1,26 +1,15 @@
 #!/usr/bin/env node
-import { fileURLToPath } from 'node:url';
-import {
-  createConnection,
-  type InitializeResult as LspInitializeResult,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from 'vscode-languageserver/node';
+/**
+ * The entry point: flags, the connection and the lifecycle. It answers
+ * `initialize` from plain data while the rest (schemas, config graph,
+ * handlers) loads; requests wait for it.
+ */
+import { createConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import type { App } from './app.js';
 import { HELP, parseCli, UsageError, type CliArgs } from './cli/args.js';
-import { createContentTypeDecoder, type Lifecycle, Logger, registerHandlers } from './connection/index.js';
-import { createServices } from './handlers/index.js';
-import { InitializeParams, Notifications, PROTOCOL_VERSION } from './protocol/index.js';
+import { createContentTypeDecoder, type Handle, type Lifecycle, Logger, registerMethods } from './connection/index.js';
+import { NOTIFICATION_METHODS, PROTOCOL_VERSION, REQUEST_METHODS } from './protocol/names.js';
 import { VERSION } from './version.js';
-
-function cwdFrom(args: CliArgs, init: InitializeParams): string {
-  const opts = init.initializationOptions ?? {};
-  const folder = init.workspaceFolders?.[0]?.uri ?? init.rootUri ?? undefined;
-  if (args.cwd) return args.cwd;
-  if (opts.cwd) return opts.cwd;
-  if (folder?.startsWith('file:')) return fileURLToPath(folder);
-  if (init.rootPath) return init.rootPath;
-  return process.cwd();
-}
 
 function serve(args: CliArgs): void {
   const log = new Logger(args.logFile);
@@ -32,57 +21,48 @@ function serve(args: CliArgs): void {
   const conn = createConnection(reader, writer);
   // Nothing but protocol frames may reach stdout.
   console.log = console.info = console.warn = console.debug = (...a: unknown[]) => log.info(a.map(String).join(' '));
+  const life: Lifecycle = { initialized: false, shutdown: false };
   log.addSink((level, line) => {
     if (!life.initialized) return;
     const type = { error: 1, warn: 2, info: 3, debug: 4 }[level];
     void conn.sendNotification('window/logMessage', { type, message: line });
   });
-  const life: Lifecycle = { initialized: false, shutdown: false };
-  let services: Awaited<ReturnType<typeof createServices>> | undefined;
+  let app: Promise<App> | undefined;
+  const handle: Handle = async (method, raw, token) => {
+    try {
+      return await (await app!).handle(method, raw, token);
+    } catch (err) {
+      log.error(`the server could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return new ResponseError(-32603, 'the server could not start; details are in the server log');
+    }
+  };
 
-  conn.onInitialize(async (raw): Promise<LspInitializeResult> => {
-    const parsed = InitializeParams.safeParse(raw);
-    const init: InitializeParams = parsed.success ? parsed.data : {};
-    const opts = init.initializationOptions ?? {};
-    const pick = <T>(flag: T | undefined, opt: T | undefined) =>
-      flag !== undefined ? { value: flag, layer: 'cli' as const } : opt !== undefined ? { value: opt, layer: 'initializationOptions' as const } : undefined;
-    const overrides = {
-      model: pick(args.model, opts.model),
-      authType: pick(args.authType, opts.authType),
-      openaiApiKey: pick(args.openaiApiKey, opts.openaiApiKey),
-      openaiBaseUrl: pick(args.openaiBaseUrl, opts.openaiBaseUrl),
-    };
-    services = await createServices({
-      processEnv: process.env,
-      cwd: cwdFrom(args, init),
-      overrides: Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
-      log,
-      notifier: { notify: (method, params) => void conn.sendNotification(method, params) },
-      canShowDocument: init.capabilities?.window?.showDocument?.support === true,
-      showDocument: (uri) => {
-        void conn.sendRequest('window/showDocument', { uri, external: true }).catch(() => undefined);
-      },
-    });
+  conn.onInitialize((raw) => {
+    app = import('./app.js').then((m) =>
+      m.startApp(raw, args, {
+        log,
+        notifier: { notify: (method, params) => void conn.sendNotification(method, params) },
+        showDocument: (uri) => {
+          void conn.sendRequest('window/showDocument', { uri, external: true }).catch(() => undefined);
+        },
+      }),
+    );
     life.initialized = true;
     return {
       serverInfo: { name: 'qwen-agent-server', version: VERSION },
       capabilities: {
         experimental: {
-          qwenAgent: {
-            protocolVersion: PROTOCOL_VERSION,
-            methods: Object.keys(services.handlers),
-            notifications: Object.keys(Notifications),
-          },
+          qwenAgent: { protocolVersion: PROTOCOL_VERSION, methods: [...REQUEST_METHODS], notifications: [...NOTIFICATION_METHODS] },
         },
       },
     };
   });
-  conn.onInitialized(() => services?.started());
+  conn.onInitialized(() => void app?.then((a) => a.started(), () => undefined));
   conn.onShutdown(async () => {
     life.shutdown = true;
-    await services?.dispose();
+    await app?.then((a) => a.dispose(), () => undefined);
   });
-  registerHandlers(conn, () => services?.handlers, life, log);
+  registerMethods(conn, REQUEST_METHODS, life, () => (app ? handle : undefined));
   conn.listen();
 }
 

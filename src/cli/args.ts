@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { AuthType } from '../protocol/index.js';
+import { AUTH_TYPE_NAMES } from '../protocol/names.js';
+
+type AuthType = (typeof AUTH_TYPE_NAMES)[number];
 
 export interface CliArgs {
   command: 'serve' | 'status' | 'help' | 'version';
@@ -72,9 +74,9 @@ export function parseCli(argv: string[]): CliArgs {
   }
   let authType: AuthType | undefined;
   if (v['auth-type'] !== undefined) {
-    const a = AuthType.safeParse(v['auth-type']);
-    if (!a.success) throw new UsageError(`--auth-type must be one of ${AuthType.options.join(', ')}`);
-    authType = a.data;
+    const a = AUTH_TYPE_NAMES.find((t) => t === v['auth-type']);
+    if (!a) throw new UsageError(`--auth-type must be one of ${AUTH_TYPE_NAMES.join(', ')}`);
+    authType = a;
   }
   const args: CliArgs = {
     command: v.help ? 'help' : v.version ? 'version' : first === 'status' ? 'status' : 'serve',

@@ -1,3 +1,3 @@
 export { createContentTypeDecoder } from './decoder.js';
+export { type Handle, type Lifecycle, registerMethods } from './dispatch.js';
 export { Logger, type LogLevel } from './logger.js';
-export { type Handler, type HandlerTable, type Lifecycle, registerHandlers, toResponseError } from './router.js';

@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { scrub } from '../protocol/index.js';
+import { scrub } from '../protocol/redact.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 

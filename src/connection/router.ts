@@ -1,15 +1,11 @@
-import { type CancellationToken, type Connection, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { type CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import { z } from 'zod';
 import { InvalidParamsError, type ParamsOf, type RequestName, Requests, type ResultOf, ServerError } from '../protocol/index.js';
+import type { Handle } from './dispatch.js';
 import type { Logger } from './logger.js';
 
 export type Handler<M extends RequestName> = (params: ParamsOf<M>, token: CancellationToken) => Promise<ResultOf<M>> | ResultOf<M>;
 export type HandlerTable = { [M in RequestName]?: Handler<M> };
-
-export interface Lifecycle {
-  initialized: boolean;
-  shutdown: boolean;
-}
 
 /** Turns whatever a handler threw into the JSON-RPC error the client sees, without secrets or stacks. */
 export function toResponseError(err: unknown, log: Logger, method: string): ResponseError<unknown> {
@@ -28,40 +24,29 @@ function describeIssues(issues: z.core.$ZodIssue[]): string {
 }
 
 /**
- * Registers each method with the lifecycle check (-32002 before initialize),
- * zod validation of params (-32602 with the issues), cancellation (-32800)
- * and error mapping. Unknown methods get -32601 (or -32002 before initialize).
+ * The work behind every request: zod validation of params (-32602 with the
+ * issues), the handler, cancellation (-32800) and error mapping.
  */
-export function registerHandlers(conn: Connection, table: () => HandlerTable | undefined, life: Lifecycle, log: Logger): void {
-  for (const method of Object.keys(Requests) as RequestName[]) {
-    // vscode-jsonrpc passes only the token when a request has no params.
-    conn.onRequest(method, async (...args: unknown[]) => {
-      const token = args[args.length - 1] as CancellationToken;
-      const raw = args.length > 1 ? args[0] : undefined;
-      if (!life.initialized) return new ResponseError(ErrorCodes.ServerNotInitialized, 'the server is not initialized: send initialize first');
-      const handler = table()?.[method] as Handler<RequestName> | undefined;
-      if (!handler) return new ResponseError(ErrorCodes.MethodNotFound, `${method} is not available in this server version`);
-      if (life.shutdown) return new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down');
-      const parsed = Requests[method].params.safeParse(raw);
-      if (!parsed.success) {
-        // zod issues carry the received values: never echo them (they may be keys).
-        const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), code: i.code, message: i.message }));
-        return new ResponseError(ErrorCodes.InvalidParams, `invalid params for ${method}: ${describeIssues(parsed.error.issues)}`, {
-          code: 'InvalidParams',
-          issues,
-        });
-      }
-      try {
-        const result = await handler(parsed.data as never, token);
-        if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
-        return result;
-      } catch (err) {
-        return toResponseError(err, log, method);
-      }
-    });
-  }
-  conn.onRequest((method: string) => {
-    if (!life.initialized) return new ResponseError(ErrorCodes.ServerNotInitialized, 'the server is not initialized: send initialize first');
-    return new ResponseError(ErrorCodes.MethodNotFound, `unknown method: ${method.slice(0, 100)}`);
-  });
+export function createHandle(table: HandlerTable, log: Logger): Handle {
+  return async (name, raw, token) => {
+    const method = name as RequestName;
+    const handler = table[method] as Handler<RequestName> | undefined;
+    if (!handler) return new ResponseError(ErrorCodes.MethodNotFound, `${name} is not available in this server version`);
+    const parsed = Requests[method].params.safeParse(raw);
+    if (!parsed.success) {
+      // zod issues carry the received values: never echo them (they may be keys).
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String), code: i.code, message: i.message }));
+      return new ResponseError(ErrorCodes.InvalidParams, `invalid params for ${method}: ${describeIssues(parsed.error.issues)}`, {
+        code: 'InvalidParams',
+        issues,
+      });
+    }
+    try {
+      const result = await handler(parsed.data as never, token);
+      if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+      return result;
+    } catch (err) {
+      return toResponseError(err, log, method);
+    }
+  };
 }

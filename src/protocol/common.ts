@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
-export const PROTOCOL_VERSION = 1;
+import { AUTH_TYPE_NAMES } from './names.js';
 
-export const AuthType = z.enum(['qwen-oauth', 'openai', 'anthropic', 'gemini', 'vertex-ai']);
+export { PROTOCOL_VERSION } from './names.js';
+
+export const AuthType = z.enum(AUTH_TYPE_NAMES);
 export type AuthType = z.infer<typeof AuthType>;
 /** The order of model groups, and of auth types everywhere a person sees them. */
 export const AUTH_TYPES: readonly AuthType[] = AuthType.options;

@@ -14,6 +14,7 @@ import {
   Source,
   Warnings,
 } from './common.js';
+import { REQUEST_METHODS } from './names.js';
 
 /** Params are objects; `undefined` (no params at all) counts as `{}`. */
 const params = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? {}, z.object(shape));
@@ -252,6 +253,10 @@ export const Requests = {
   'workspace/trust': { params: WorkspaceTrustParams, result: WorkspaceTrustResult },
 } as const;
 export type RequestName = keyof typeof Requests;
+// The zod-free list the entry point uses must name exactly these methods: a type error otherwise.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameMethods: Same<RequestName, (typeof REQUEST_METHODS)[number]> = true;
+void sameMethods;
 export type ParamsOf<M extends RequestName> = z.infer<(typeof Requests)[M]['params']>;
 export type ResultOf<M extends RequestName> = z.input<(typeof Requests)[M]['result']>;
 
