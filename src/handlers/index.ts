@@ -68,7 +68,10 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     opts.notifier,
   );
   await state.init();
-  opts.log.knowSecrets(() => secretsOf(state));
+  opts.log.knowSecrets(function* () {
+    yield* secretsOf(state);
+    yield* qwen.secrets();
+  });
   state.onRecompute((before, after) => announceCredentialChanges({ notifier: opts.notifier }, before, after));
   const ctx: HandlerContext = {
     state,

@@ -181,6 +181,13 @@ export class QwenOAuth {
     };
   }
 
+  /** The tokens in hand, for scrubbing log lines. */
+  *secrets(): Iterable<string> {
+    if (this.file.kind !== 'ok') return;
+    yield this.file.creds.access_token;
+    if (this.file.creds.refresh_token) yield this.file.creds.refresh_token;
+  }
+
   cancel(loginId: string): boolean {
     if (!this.pending || this.pending.id !== loginId) return false;
     this.pending.abort.abort();
