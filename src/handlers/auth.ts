@@ -6,6 +6,7 @@ import {
   isCodingPlanEntry,
 } from '../auth/coding-plan.js';
 import { removeKey, shadowWarnings, storeKey } from '../auth/keys.js';
+import type { LoginStarted } from '../auth/qwen-oauth/index.js';
 import { authStatus, credentialSnapshot, type OAuthStatus } from '../auth/status.js';
 import { type ConfigGraph, DEFAULT_ENV_KEY, getPath, writes } from '../config/index.js';
 import { type AuthStatusResult, type ParamsOf, redact, type ResultOf, ServerError } from '../protocol/index.js';
@@ -14,14 +15,7 @@ import type { HandlerContext } from './context.js';
 /** What the handlers need of Qwen OAuth. */
 export interface OAuthPort {
   status(): Promise<OAuthStatus>;
-  startLogin(): Promise<{
-    loginId: string;
-    verificationUri: string;
-    verificationUriComplete: string;
-    userCode: string;
-    expiresAt: string;
-    interval: number;
-  }>;
+  startLogin(): Promise<LoginStarted>;
   cancel(loginId: string): boolean;
   logout(): Promise<void>;
   /** A valid access token (refreshed if needed), or null when signed out. */
