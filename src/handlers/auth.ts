@@ -8,7 +8,7 @@ import {
 import { removeKey, shadowWarnings, storeKey } from '../auth/keys.js';
 import type { LoginStarted } from '../auth/qwen-oauth/index.js';
 import { authStatus, credentialSnapshot, type OAuthStatus } from '../auth/status.js';
-import { type ConfigGraph, DEFAULT_ENV_KEY, getPath, writes } from '../config/index.js';
+import { type ConfigGraph, DEFAULT_ENV_KEY, getPath, QWEN_OAUTH_MODEL, writes } from '../config/index.js';
 import { type AuthStatusResult, type ParamsOf, redact, type ResultOf, ServerError } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 
@@ -76,11 +76,29 @@ export async function logout(ctx: HandlerContext, oauth: OAuthPort, p: ParamsOf<
   if (p.method === 'api-key' && !p.envKey && !p.authType) {
     throw new ServerError('CredentialMissing', 'say which key to remove: authType or envKey', { hint: 'e.g. { "method": "api-key", "authType": "openai" }' });
   }
-  const envKey = p.method === 'coding-plan' ? CODING_PLAN_ENV_KEY : (p.envKey ?? DEFAULT_ENV_KEY[p.authType ?? 'openai']);
+  const keyType = p.authType === undefined || p.authType === 'qwen-oauth' ? 'openai' : p.authType;
+  const envKey = p.method === 'coding-plan' ? CODING_PLAN_ENV_KEY : (p.envKey ?? DEFAULT_ENV_KEY[keyType]);
   const r = await removeKey(ctx.state.graph, envKey);
   await ctx.state.recompute();
   const warnings = r.stillSetBy ? [`${envKey} is still set by ${r.stillSetBy}, so it is still in use`] : [];
   return { state: 'signedOut', ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * After a Qwen OAuth sign-in, Qwen Code makes qwen-oauth the active auth type
+ * with its model. Done only when nothing usable is selected, so that a
+ * sign-in never takes away a model the person chose.
+ */
+export async function adoptQwenOAuth(ctx: HandlerContext): Promise<void> {
+  const g = ctx.state.graph;
+  const sel = g.selection;
+  const usable = sel && g.catalogue.some((m) => m.authType === sel.authType && m.id === sel.id && m.available);
+  if (usable && sel.authType !== 'qwen-oauth') return;
+  await (await writes()).editJsoncFile(settingsTarget(g), [
+    { path: ['security', 'auth', 'selectedType'], value: 'qwen-oauth' },
+    { path: ['model', 'name'], value: QWEN_OAUTH_MODEL },
+  ]);
+  await ctx.state.recompute();
 }
 
 /** Sends auth/didChange for every key whose value appeared, changed or went away between two graphs. */

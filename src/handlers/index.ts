@@ -5,7 +5,7 @@ import { type Notifier, WorkspaceState } from '../session/workspace.js';
 import type { HandlerContext } from './context.js';
 import { createFetch } from '../auth/net.js';
 import { QwenOAuth } from '../auth/qwen-oauth/index.js';
-import { announceCredentialChanges, getAuthStatus, login, logout, type OAuthPort } from './auth.js';
+import { adoptQwenOAuth, announceCredentialChanges, getAuthStatus, login, logout, type OAuthPort } from './auth.js';
 import { listModels, selectModel } from './model.js';
 import { type ProviderDeps, RemoteModels, testModel } from './provider.js';
 import { resolvedConfigView } from './views.js';
@@ -44,7 +44,9 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     log: (m) => opts.log.warn(m),
     onLoginEnded: (e) => {
       opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
-      void oauthChanged();
+      void oauthChanged()
+        .then(() => (e.state === 'signedIn' ? adoptQwenOAuth(ctx) : undefined))
+        .catch((err: unknown) => opts.log.warn(`signed in, but coder-model could not be selected: ${err instanceof Error ? err.message : String(err)}`));
     },
     onChanged: (e) => {
       opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });

@@ -145,11 +145,15 @@ export type AuthLoginResult = z.infer<typeof AuthLoginResult>;
 export const AuthCancelParams = params({ loginId: z.string() });
 export const AuthCancelResult = z.object({ cancelled: z.boolean() });
 
-export const AuthLogoutParams = params({
-  method: LoginMethod,
-  authType: KeyAuthType.optional(),
-  envKey: EnvName.optional(),
-});
+export const AuthLogoutParams = z.preprocess(
+  (v) => v ?? {},
+  z
+    .object({ method: LoginMethod, authType: AuthType.optional(), envKey: EnvName.optional() })
+    .refine((p) => p.method !== 'api-key' || p.authType !== 'qwen-oauth', {
+      message: 'qwen-oauth has no API key: log out with method "qwen-oauth"',
+      path: ['authType'],
+    }),
+);
 export type AuthLogoutParams = z.infer<typeof AuthLogoutParams>;
 export const AuthLogoutResult = z.object({ state: z.literal('signedOut'), warnings: Warnings });
 

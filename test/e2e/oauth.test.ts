@@ -85,11 +85,26 @@ describe('Qwen OAuth device login against a real authorization server', () => {
     assert.ok(oidc.tokenRequests.length >= 1 && oidc.tokenRequests.every((t) => t.verifierOk), 'the PKCE verifier went with every poll');
     await new Promise((res) => setTimeout(res, 300));
     assert.equal(srv.notifications.filter((n) => n.method === 'auth/didChange' && n.params.loginId === r.loginId).length, 1);
+    // Nothing was selected: like Qwen Code, the sign-in makes coder-model the model.
+    await srv.waitFor('model/didChange', (p) => p.selected?.id === 'coder-model', 3000);
     const list = await srv.request('model/list');
     assert.equal(list.groups[0].models[0].available, true);
+    assert.equal(list.selected.authType, 'qwen-oauth');
     const st = await srv.request('auth/status');
+    assert.equal(st.active, 'qwen-oauth');
     assert.equal(st.methods[0].state, 'signedIn');
     assert.ok(!JSON.stringify(st).includes(creds.access_token));
+  });
+
+  it('a sign-in never takes away a usable model the person chose', async () => {
+    await ctx.sb.write('home/.qwen/settings.json', JSON.stringify({ model: { name: 'gpt-x' }, security: { auth: { selectedType: 'openai' } }, modelProviders: { openai: [{ id: 'gpt-x' }] } }));
+    const srv = await start({ env: { OPENAI_API_KEY: 'sk-usable-key-000000000000' } });
+    const { r, ended } = await login(srv);
+    await oidc.approve(r.userCode);
+    assert.equal((await ended()).state, 'signedIn');
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal((await srv.request('model/list')).selected.id, 'gpt-x');
+    assert.match(await readFile(ctx.sb.path('home/.qwen/settings.json'), 'utf8'), /"selectedType":"openai"/);
   });
 
   it('openBrowser: false, or a client without showDocument: nothing is opened', async () => {

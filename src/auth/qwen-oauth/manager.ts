@@ -98,8 +98,9 @@ export class QwenOAuth {
   }
 
   async status(): Promise<OAuthStatus> {
-    if (this.pending) return { state: 'pending', message: 'waiting for the sign-in to be approved in the browser' };
     const f = await this.load();
+    const waiting = 'waiting for the sign-in to be approved in the browser';
+    if (this.pending && f.kind !== 'ok') return { state: 'pending', message: waiting };
     if (f.kind === 'missing') return { state: 'signedOut', ...(this.lastError ? { message: this.lastError } : {}) };
     if (f.kind === 'invalid') return { state: 'error', message: f.reason };
     const s: OAuthStatus = {
@@ -108,6 +109,7 @@ export class QwenOAuth {
       redactedToken: redact(f.creds.access_token),
     };
     if (this.lastError) s.message = this.lastError;
+    if (this.pending) s.message = `a new sign-in is ${waiting}`;
     this.told = s.state;
     return s;
   }
