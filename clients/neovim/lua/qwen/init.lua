@@ -1,0 +1,299 @@
+--- qwen.nvim: sign in to AI coding models and pick one, through
+--- qwen-agent-server. See `:h qwen`.
+---
+--- The plugin holds no provider logic: it asks the server and shows the
+--- answer. One server process per Neovim, started on first use.
+local config = require('qwen.config')
+local state = require('qwen.state')
+local util = require('qwen.util')
+local log = require('qwen.log')
+
+local M = {}
+local H = {}
+
+--- The state shown by `statusline()` (read only). See `:h qwen-state`.
+M.state = state
+
+--- Sets options (see `:h qwen-options`). Can be called again to change them;
+--- a running server keeps its command until `:Qwen restart`.
+---@param opts table|nil
+function M.setup(opts)
+  config.set(opts)
+  M._did_setup = true
+  -- A plugin manager that adds the plugin late may not source plugin/.
+  if vim.fn.exists(':Qwen') ~= 2 then require('qwen.command').create() end
+  H.autocmds()
+  if config.options.statusline.enabled then
+    if vim.v.vim_did_enter == 1 then
+      vim.schedule(H.autostart)
+    else
+      vim.api.nvim_create_autocmd('VimEnter', { group = H.group(), once = true, callback = function() vim.schedule(H.autostart) end })
+    end
+  end
+end
+
+--- The shared client, created on first use.
+function M.client()
+  if not H.client then
+    H.client = require('qwen.client').new({
+      notification = H.on_notification,
+      show_document = H.show_document,
+      ready = H.on_ready,
+      exit = H.on_exit,
+    })
+    H.autocmds()
+  end
+  return H.client
+end
+
+--- Text for a statusline: "Qwen: <model>", with "(signed out)" when its
+--- credential is missing; "" before the server has started.
+function M.statusline()
+  local server = H.client and H.client.status or 'stopped'
+  state.server = server
+  local fmt = config.options.statusline.format
+  if fmt then
+    local ok, s = pcall(fmt, state)
+    return ok and tostring(s or '') or ''
+  end
+  if server == 'stopped' then return '' end
+  if server == 'exited' then return 'Qwen: stopped' end
+  if state.login_pending then return 'Qwen: signing in…' end
+  if not state.auth then return 'Qwen: …' end
+  if state.selected then
+    return 'Qwen: ' .. state.selected.id .. (state.signed_in and '' or ' (signed out)')
+  end
+  return state.signed_in and 'Qwen: signed in' or 'Qwen: signed out'
+end
+
+--- Asks the server for auth/status and model/list and updates `state`.
+---@param cb function|nil called when done
+function M.refresh(cb)
+  local client = M.client()
+  local left = 2
+  local function done()
+    left = left - 1
+    if left > 0 then return end
+    state.derive()
+    H.redraw()
+    if cb then cb() end
+  end
+  client:request('auth/status', nil, function(err, res)
+    if not err then state.auth = res end
+    done()
+  end)
+  client:request('model/list', nil, function(err, res)
+    if not err and res then
+      state.groups = res.groups
+      state.selected = res.selected ~= vim.NIL and res.selected or nil
+    end
+    done()
+  end)
+end
+
+-- Commands -----------------------------------------------------------------
+
+--- `:Qwen status`: sign-in state, selected model and server in a buffer.
+function M.status() require('qwen.views').status(M.client()) end
+
+--- `:Qwen login [method] [arg]`: see `:h :Qwen-login`.
+function M.login(method, arg, arg2) require('qwen.login').login(M.client(), method, arg, arg2) end
+
+--- `:Qwen logout [method]`.
+function M.logout(method) require('qwen.login').logout(M.client(), method) end
+
+--- `:Qwen model [scope]`; `ask_scope` asks user / workspace / session.
+function M.model(scope, ask_scope) require('qwen.model').pick(M.client(), scope, ask_scope) end
+
+--- `:Qwen test`: probes the selected model.
+function M.test() require('qwen.model').test(M.client()) end
+
+--- `:Qwen config`: the resolved configuration with sources.
+function M.config() require('qwen.views').config(M.client()) end
+
+--- `:Qwen trust`: asks, then records the workspace trust decision.
+function M.trust() require('qwen.views').trust(M.client()) end
+
+--- `:Qwen restart`: stops the server and starts a new one.
+function M.restart()
+  local c = M.client()
+  c:stop(2000)
+  local ok, why = c:start()
+  if not ok then util.notify(why, vim.log.levels.ERROR) end
+end
+
+--- `:Qwen log`: opens the plugin's log file.
+function M.log() vim.cmd.split(vim.fn.fnameescape(log.path())) end
+
+M.subcommands = {
+  status = function() M.status() end,
+  login = function(a) M.login(a[1], a[2], a[3]) end,
+  logout = function(a) M.logout(a[1]) end,
+  model = function(a, bang) M.model(a[1], bang) end,
+  test = function() M.test() end,
+  config = function() M.config() end,
+  trust = function() M.trust() end,
+  restart = function() M.restart() end,
+  log = function() M.log() end,
+}
+
+--- Runs `:Qwen` (the user command's callback).
+function M.command(o)
+  local args = vim.deepcopy(o.fargs or {})
+  local name = table.remove(args, 1) or 'status'
+  local f = M.subcommands[name]
+  if not f then
+    util.notify(('unknown subcommand %q; one of: %s'):format(name, table.concat(H.names(), ', ')), vim.log.levels.ERROR)
+    return
+  end
+  f(args, o.bang)
+end
+
+local ARGS = {
+  login = { 'qwen-oauth', 'coding-plan', 'api-key' },
+  logout = { 'qwen-oauth', 'coding-plan', 'api-key' },
+  model = { 'user', 'workspace', 'session' },
+}
+local ARGS2 = {
+  ['coding-plan'] = { 'china', 'global' },
+  ['api-key'] = { 'openai', 'anthropic', 'gemini', 'vertex-ai' },
+}
+
+--- Completion for `:Qwen`.
+function M.complete(arglead, cmdline, _)
+  local words = vim.split(cmdline:gsub('^%s*%S+!?%s*', ''), '%s+', { trimempty = true })
+  if arglead ~= '' then table.remove(words) end
+  local list
+  if #words == 0 then
+    list = H.names()
+  elseif #words == 1 then
+    list = ARGS[words[1]] or {}
+  elseif #words == 2 and words[1] == 'login' then
+    list = ARGS2[words[2]] or {}
+  else
+    list = {}
+  end
+  return vim.tbl_filter(function(s) return vim.startswith(s, arglead) end, list)
+end
+
+-- Helpers ------------------------------------------------------------------
+
+function H.names()
+  local n = vim.tbl_keys(M.subcommands)
+  table.sort(n)
+  return n
+end
+
+function H.group() return vim.api.nvim_create_augroup('qwen', { clear = false }) end
+
+function H.autocmds()
+  if H.did_autocmds then return end
+  H.did_autocmds = true
+  local g = H.group()
+  vim.api.nvim_create_autocmd('VimLeavePre', {
+    group = g,
+    callback = function()
+      if H.client and H.client.rpc then H.client:stop(500) end
+    end,
+  })
+  require('qwen.diagnostics').setup(g, function()
+    -- Opening a settings or .env file starts the server, so that its
+    -- diagnostics show; only once the plugin is set up.
+    if M._did_setup and M.client().status ~= 'running' and M.client().status ~= 'starting' then
+      M.client():start()
+    end
+  end)
+end
+
+function H.autostart()
+  local c = M.client()
+  -- Only a client that never ran: not one stopped on purpose meanwhile.
+  if c.status == 'stopped' and c.generation == 0 then
+    local ok, why = c:start()
+    if not ok then util.notify(why, vim.log.levels.ERROR) end
+  end
+end
+
+function H.redraw()
+  pcall(vim.cmd.redrawstatus, { bang = true })
+end
+
+function H.on_ready()
+  H.redraw()
+  -- State is fetched after every start (also the restart after an exit).
+  if not H.refreshing then
+    H.refreshing = true
+    vim.schedule(function()
+      M.refresh(function() H.refreshing = false end)
+    end)
+  end
+end
+
+function H.on_exit(_, code, signal, expected)
+  state.login_pending = nil
+  H.redraw()
+  require('qwen.login').on_server_exit()
+  vim.api.nvim_exec_autocmds('User', { pattern = 'QwenServerExited', modeline = false, data = { code = code, signal = signal, expected = expected } })
+  if not expected then
+    util.notify(
+      ('qwen-agent-server exited unexpectedly (code %s%s); it restarts on the next :Qwen command. Log: %s'):format(
+        code,
+        signal ~= 0 and (', signal ' .. signal) or '',
+        vim.lsp.get_log_path()
+      ),
+      vim.log.levels.ERROR
+    )
+  end
+end
+
+--- Debounced refresh after a notification.
+function H.schedule_refresh()
+  if H.refresh_timer then H.refresh_timer:stop() end
+  H.refresh_timer = vim.defer_fn(function()
+    H.refresh_timer = nil
+    if M.client().status == 'running' then M.refresh() end
+  end, 30)
+end
+
+function H.on_notification(method, params)
+  params = params or {}
+  if method == 'model/didChange' then
+    state.selected = params.selected ~= vim.NIL and params.selected or nil
+    state.derive()
+    H.redraw()
+    vim.api.nvim_exec_autocmds('User', { pattern = 'QwenModelChanged', modeline = false, data = params })
+    H.schedule_refresh()
+  elseif method == 'auth/didChange' then
+    require('qwen.login').on_auth_change(params)
+    vim.api.nvim_exec_autocmds('User', { pattern = 'QwenAuthChanged', modeline = false, data = params })
+    H.schedule_refresh()
+  elseif method == 'config/didChange' then
+    vim.api.nvim_exec_autocmds('User', { pattern = 'QwenConfigChanged', modeline = false, data = params })
+    H.schedule_refresh()
+  elseif method == 'textDocument/publishDiagnostics' then
+    require('qwen.diagnostics').publish(params)
+  elseif method == 'window/showMessage' then
+    local map = { vim.log.levels.ERROR, vim.log.levels.WARN, vim.log.levels.INFO, vim.log.levels.INFO }
+    util.notify(tostring(params.message), map[params.type] or vim.log.levels.INFO)
+  end
+end
+
+--- window/showDocument: open the browser (or not) and say whether it opened.
+function H.show_document(params)
+  local uri = params.uri
+  if type(uri) ~= 'string' or not uri:match('^https?://') then return { success = false } end
+  local opened = false
+  local ob = config.options.open_browser
+  if type(ob) == 'function' then
+    local ok, res = pcall(ob, uri)
+    opened = ok and res ~= false
+  elseif ob ~= false and not config.over_ssh() then
+    local cmd, err = vim.ui.open(uri)
+    if not cmd then log.warn('vim.ui.open failed: ' .. tostring(err)) end
+    opened = cmd ~= nil
+  end
+  require('qwen.login').on_show_document(uri, opened)
+  return { success = opened }
+end
+
+return M

@@ -1,0 +1,210 @@
+// The Neovim client (clients/neovim): its headless Lua suite, run in real
+// Neovim >= 0.10 against the real server and the loopback peers, each Lua
+// test reported as its own sub-test.
+//
+// Neovim is found through QWEN_TEST_NVIM, else <repo>/.cache/editors/bin/nvim
+// (scripts/install-neovim.sh), else `nvim` on PATH when it is 0.10 or later.
+// Without it the test is skipped, except under CI where it fails.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startProviderServer } from '../peers/provider-server.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PLUGIN = join(ROOT, 'clients', 'neovim');
+const TESTS = join(PLUGIN, 'tests');
+const OIDC_CLI = join(ROOT, 'test', 'peers', 'oidc-server-cli.ts');
+const INSTALL = 'scripts/install-neovim.sh';
+const PEER_KEY = 'sk-nvim-peer-key-0123456789abcdef';
+
+/** Variables that would leak the developer's real setup into a test. */
+const SCRUB =
+  /^(OPENAI_|ANTHROPIC_|GEMINI_|GOOGLE_|DASHSCOPE_|BAILIAN_|QWEN_|NVIM$|NVIM_LISTEN_ADDRESS$|NVIM_APPNAME$|MYVIMRC$|VIMINIT$|VIMRUNTIME$|XDG_|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$|all_proxy$|SSH_)/;
+
+/** Neovim >= 0.10, or null with the reason. */
+function findNvim(): { bin: string; version: string } | { bin: null; why: string } {
+  const candidates: string[] = [];
+  if (process.env.QWEN_TEST_NVIM) candidates.push(process.env.QWEN_TEST_NVIM);
+  const local = join(ROOT, '.cache', 'editors', 'bin', 'nvim');
+  if (existsSync(local)) candidates.push(local);
+  candidates.push('nvim');
+  const seen: string[] = [];
+  for (const bin of candidates) {
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+    const first = r.status === 0 && r.stdout ? (r.stdout.split('\n')[0] ?? '') : '';
+    const m = /^NVIM v(\d+)\.(\d+)/.exec(first);
+    if (m && (Number(m[1]) > 0 || Number(m[2]) >= 10)) return { bin, version: first };
+    seen.push(`${bin}: ${first || 'not runnable'}`);
+  }
+  return { bin: null, why: `no Neovim 0.10 or later (${seen.join('; ')})` };
+}
+
+function tail(text: string, n = 3000): string {
+  return text.length > n ? `…${text.slice(-n)}` : text;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs Neovim without blocking the event loop (the peers live in this process). */
+function runNvim(bin: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      bin,
+      ['--headless', '-n', '-i', 'NONE', '-u', join(TESTS, 'init.lua'), '-c', "lua vim.schedule(require('runner').main)"],
+      { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      stderr += `\n[killed after ${timeoutMs} ms]`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts the loopback OAuth server; resolves to its JSON line, or null when it does not exist. */
+async function startOidc(env: NodeJS.ProcessEnv): Promise<{ info: string; child: ChildProcess } | null> {
+  if (!existsSync(OIDC_CLI)) return null;
+  const child = spawn(process.execPath, ['--import', 'tsx', OIDC_CLI], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const info = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`oidc-server-cli printed nothing in 30 s: ${tail(err)}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(out.slice(0, nl).trim());
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`oidc-server-cli exited with ${code}: ${tail(err)}`));
+    });
+  });
+  JSON.parse(info); // fail early on a malformed line
+  return { info, child };
+}
+
+/** Pids of processes (on Linux) whose working directory is inside `dir`. */
+function serversIn(dir: string): number[] {
+  if (!existsSync('/proc/self/cwd')) return [];
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/cwd`).startsWith(dir)) out.push(Number(name));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return out;
+}
+
+interface LuaResult {
+  file: string;
+  name: string;
+  status: 'passed' | 'failed' | 'skipped';
+  duration: number;
+  message: string;
+}
+
+test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
+  const nvim = findNvim();
+  if (nvim.bin === null) {
+    if (process.env.CI) assert.fail(`Neovim 0.10+ is not installed: CI must run ${INSTALL} (or scripts/install-test-editors.sh) first; ${nvim.why}`);
+    t.skip(`Neovim 0.10+ is not installed: run ${INSTALL} to test the Neovim client (${nvim.why})`);
+    return;
+  }
+  assert.ok(existsSync(join(ROOT, 'dist', 'server.js')), 'dist/server.js is missing: run npm run build');
+
+  const base: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!SCRUB.test(k)) base[k] = v;
+  const tmp = mkdtempSync(join(tmpdir(), 'qwen-agent-nvim-'));
+  const provider = await startProviderServer({ keys: [PEER_KEY] });
+  const oidc = await startOidc({ ...base, HOME: join(tmp, 'oidc-home') });
+  const files = readdirSync(TESTS)
+    .filter((f) => /^test_.*\.lua$/.test(f))
+    .sort();
+
+  try {
+    await t.test(`found ${nvim.version} (${nvim.bin})`, () => {});
+    for (const file of files) {
+      // Each file gets a fresh Neovim, HOME, project and system folder.
+      const sb = join(tmp, file.replace(/\.lua$/, ''));
+      const home = join(sb, 'home');
+      const project = join(sb, 'work', 'project');
+      const etc = join(sb, 'etc');
+      for (const d of [home, project, etc]) mkdirSync(d, { recursive: true });
+      const results = join(sb, 'results.jsonl');
+      const env: NodeJS.ProcessEnv = {
+        ...base,
+        HOME: home,
+        XDG_CONFIG_HOME: join(sb, 'xdg', 'config'),
+        XDG_DATA_HOME: join(sb, 'xdg', 'data'),
+        XDG_STATE_HOME: join(sb, 'xdg', 'state'),
+        XDG_CACHE_HOME: join(sb, 'xdg', 'cache'),
+        QWEN_CODE_SYSTEM_SETTINGS_PATH: join(etc, 'settings.json'),
+        QWEN_CODE_SYSTEM_DEFAULTS_PATH: join(etc, 'system-defaults.json'),
+        QWEN_CODE_TRUSTED_FOLDERS_PATH: join(home, '.qwen', 'trustedFolders.json'),
+        // Any real Qwen endpoint is unreachable by construction; the OAuth
+        // test points the server at the loopback peer through setup({ env }).
+        QWEN_OAUTH_DEVICE_AUTHORIZATION_URL: 'http://127.0.0.1:9/device',
+        QWEN_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/token',
+        NVIM_QWEN_TEST_FILES: file,
+        NVIM_QWEN_TEST_RESULTS: results,
+        NVIM_QWEN_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY }),
+        NVIM_QWEN_TEST_OIDC: oidc?.info ?? '',
+        TERM: 'dumb',
+      };
+      const run = await runNvim(nvim.bin, project, env, 5 * 60_000);
+      const lines: LuaResult[] = existsSync(results)
+        ? readFileSync(results, 'utf8')
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .map((l) => JSON.parse(l) as LuaResult)
+        : [];
+      for (const r of lines) {
+        await t.test(`${file}: ${r.name}`, (st) => {
+          if (r.status === 'skipped') {
+            st.skip(r.message || 'skipped');
+            return;
+          }
+          assert.equal(r.status, 'passed', `${r.message}\n--- Neovim output (tail) ---\n${tail(run.stdout, 1500)}\n${tail(run.stderr, 1500)}`);
+        });
+      }
+      await t.test(`${file}: Neovim exits cleanly and leaves no server running`, async () => {
+        assert.ok(lines.length > 0, `no Lua result was written\n${tail(run.stdout)}\n${tail(run.stderr)}`);
+        assert.equal(run.code, 0, `nvim exited with ${run.code}\n${tail(run.stdout)}\n${tail(run.stderr)}`);
+        const deadline = Date.now() + 2000;
+        let left = serversIn(sb);
+        while (left.length > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          left = serversIn(sb);
+        }
+        for (const pid of left) process.kill(pid, 'SIGKILL');
+        assert.deepEqual(left, [], 'servers still running after Neovim quit');
+      });
+    }
+  } finally {
+    await provider.close();
+    oidc?.child.kill('SIGTERM');
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
