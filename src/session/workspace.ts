@@ -35,6 +35,7 @@ export class WorkspaceState {
   private watcher: FileSetWatcher | undefined;
   private published = new Map<string, string>();
   private listeners: RecomputeListener[] = [];
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly inputs: Omit<ConfigInputs, 'session' | 'oauth'>,
@@ -97,10 +98,27 @@ export class WorkspaceState {
         this.notifier?.notify('model/didChange', { selected: after.selection });
       }
       for (const l of this.listeners) l(before, after, changedPaths);
+      if (fromDisk) this.recheckPartialWrites(after);
       return after;
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * A file read while an editor was still writing it looks broken, and the
+   * watcher may fold the rest of that write into the event already handled:
+   * look once more, a moment later.
+   */
+  private recheckPartialWrites(g: ConfigGraph): void {
+    const broken = g.files.filter((f) => f.parseError).map((f) => f.path);
+    if (broken.length === 0 || this.recheck) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      // Not from a watcher event: no config/didChange, and no further re-check.
+      void this.recompute(broken);
+    }, 250);
+    this.recheck.unref();
   }
 
   private publishDiagnostics(diags: Diagnostic[]): void {
@@ -124,6 +142,7 @@ export class WorkspaceState {
   }
 
   async dispose(): Promise<void> {
+    clearTimeout(this.recheck);
     await this.watcher?.close();
   }
 }
