@@ -46,7 +46,13 @@ export class FileSetWatcher {
       if (add.length === 0) return;
       // chokidar loads on the first watch, after start-up.
       this.watcher = import('chokidar').then(({ watch }) => {
-        const w = watch(add, { depth: 0, ignoreInitial: true, persistent: true });
+        const w = watch(add, {
+          depth: 0,
+          ignoreInitial: true,
+          persistent: true,
+          // An ancestor folder (home, /tmp, a monorepo root) may hold thousands of entries: track only ours.
+          ignored: (path: string) => !this.dirs.has(path) && !this.relevant(path),
+        });
         w.on('all', (_event, path) => this.onEvent(path));
         w.on('error', () => {
           // A folder we may not read: nothing to report from it.
