@@ -5,20 +5,20 @@
 // Needs Emacs >= 28 and package-lint (scripts/install-emacs.sh installs
 // both). Without Emacs the test is skipped, except under CI where it fails.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startProviderServer } from '../peers/provider-server.js';
+import { startOidc, tail } from '../support/oidc-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PKG = join(ROOT, 'clients', 'emacs');
 const MAIN = join(PKG, 'qwen-agent.el');
 const TESTS = join(PKG, 'test', 'qwen-agent-tests.el');
 const LINT = join(PKG, 'test', 'qwen-agent-lint.el');
-const OIDC_CLI = join(ROOT, 'test', 'peers', 'oidc-server-cli.ts');
 const INSTALL = 'scripts/install-emacs.sh';
 const PEER_KEY = 'sk-ert-peer-key-0123456789abcdef';
 
@@ -57,35 +57,6 @@ function runEmacs(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs
   });
 }
 
-function tail(text: string, n = 3000): string {
-  return text.length > n ? `…${text.slice(-n)}` : text;
-}
-
-/** Starts the loopback OAuth server; resolves to its JSON line, or null when it does not exist. */
-async function startOidc(env: NodeJS.ProcessEnv): Promise<{ info: string; child: ChildProcess } | null> {
-  if (!existsSync(OIDC_CLI)) return null;
-  const child = spawn(process.execPath, ['--import', 'tsx', OIDC_CLI], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const info = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`oidc-server-cli printed nothing in 30 s: ${tail(err)}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl).trim());
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`oidc-server-cli exited with ${code}: ${tail(err)}`));
-    });
-  });
-  JSON.parse(info); // fail early on a malformed line
-  return { info, child };
-}
 
 interface ErtResult {
   name: string;
@@ -158,13 +129,13 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
           ...env,
           QWEN_AGENT_ERT_RESULTS: results,
           QWEN_AGENT_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY }),
-          QWEN_AGENT_TEST_OIDC: oidc?.info ?? '',
+          QWEN_AGENT_TEST_OIDC: oidc.info,
         },
         12 * 60_000,
       );
     } finally {
       await provider.close();
-      oidc?.child.kill('SIGTERM');
+      oidc.child.kill('SIGTERM');
     }
     const lines: ErtResult[] = existsSync(results)
       ? readFileSync(results, 'utf8')

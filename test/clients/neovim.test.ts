@@ -6,18 +6,18 @@
 // (scripts/install-neovim.sh), else `nvim` on PATH when it is 0.10 or later.
 // Without it the test is skipped, except under CI where it fails.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startProviderServer } from '../peers/provider-server.js';
+import { startOidc, tail } from '../support/oidc-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PLUGIN = join(ROOT, 'clients', 'neovim');
 const TESTS = join(PLUGIN, 'tests');
-const OIDC_CLI = join(ROOT, 'test', 'peers', 'oidc-server-cli.ts');
 const INSTALL = 'scripts/install-neovim.sh';
 const PEER_KEY = 'sk-nvim-peer-key-0123456789abcdef';
 
@@ -41,10 +41,6 @@ function findNvim(): { bin: string; version: string } | { bin: null; why: string
     seen.push(`${bin}: ${first || 'not runnable'}`);
   }
   return { bin: null, why: `no Neovim 0.10 or later (${seen.join('; ')})` };
-}
-
-function tail(text: string, n = 3000): string {
-  return text.length > n ? `…${text.slice(-n)}` : text;
 }
 
 interface Run {
@@ -76,31 +72,6 @@ function runNvim(bin: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: nu
   });
 }
 
-/** Starts the loopback OAuth server; resolves to its JSON line, or null when it does not exist. */
-async function startOidc(env: NodeJS.ProcessEnv): Promise<{ info: string; child: ChildProcess } | null> {
-  if (!existsSync(OIDC_CLI)) return null;
-  const child = spawn(process.execPath, ['--import', 'tsx', OIDC_CLI], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const info = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`oidc-server-cli printed nothing in 30 s: ${tail(err)}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl).trim());
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`oidc-server-cli exited with ${code}: ${tail(err)}`));
-    });
-  });
-  JSON.parse(info); // fail early on a malformed line
-  return { info, child };
-}
 
 /** Pids of processes (on Linux) whose working directory is inside `dir`. */
 function serversIn(dir: string): number[] {
@@ -170,7 +141,7 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
         NVIM_QWEN_TEST_FILES: file,
         NVIM_QWEN_TEST_RESULTS: results,
         NVIM_QWEN_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY }),
-        NVIM_QWEN_TEST_OIDC: oidc?.info ?? '',
+        NVIM_QWEN_TEST_OIDC: oidc.info,
         TERM: 'dumb',
       };
       const run = await runNvim(nvim.bin, project, env, 5 * 60_000);
@@ -204,7 +175,7 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
     }
   } finally {
     await provider.close();
-    oidc?.child.kill('SIGTERM');
+    oidc.child.kill('SIGTERM');
     rmSync(tmp, { recursive: true, force: true });
   }
 });

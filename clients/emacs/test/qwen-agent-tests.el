@@ -143,7 +143,7 @@ Fail the test naming WHAT when it does not."
 (defun qwen-agent-tests--peer (var script &rest args)
   "Return the JSON plist describing a peer.
 Read it from the environment variable VAR when set, else start
-test/peers/SCRIPT with ARGS and read the line it prints.  Skip the
+test/peers/SCRIPT with ARGS and read the line it prints.  Fail the
 test when the script does not exist."
   (let ((json (getenv var)))
     (if (and json (not (string-empty-p json)))
@@ -151,7 +151,7 @@ test when the script does not exist."
       (let ((file (expand-file-name (concat "test/peers/" script)
                                     qwen-agent-tests--repo)))
         (unless (file-exists-p file)
-          (ert-skip (format "%s does not exist yet" file)))
+          (error "%s does not exist" file))
         (let* ((default-directory qwen-agent-tests--repo)
                (buf (generate-new-buffer " *qwen-agent-tests peer*"))
                (proc (make-process :name script :buffer buf :noquery t

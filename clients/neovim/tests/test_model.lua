@@ -124,7 +124,7 @@ T.test('an unknown scope is an error', function()
 end)
 
 T.test(':Qwen test probes the selected model', function()
-  if not provider then T.skip('no loopback provider (NVIM_QWEN_TEST_PROVIDER)') end
+  if not provider then error('no loopback provider: NVIM_QWEN_TEST_PROVIDER is not set') end
   T.wait(function() return qwen.statusline() == 'Qwen: qwen3-coder-plus' end, 'qwen3-coder-plus selected')
   local since = #T.notifications
   vim.cmd('Qwen test')

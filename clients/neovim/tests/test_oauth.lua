@@ -37,7 +37,7 @@ end)
 vim.o.statusline = '%!v:lua.require("qwen").statusline()'
 
 local function need_oidc()
-  if not oidc then T.skip('no loopback OAuth server (NVIM_QWEN_TEST_OIDC): test/peers/oidc-server-cli.ts is missing') end
+  if not oidc then error('no loopback OAuth server: NVIM_QWEN_TEST_OIDC is not set') end
 end
 
 local function float_text()
