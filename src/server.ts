@@ -22,6 +22,8 @@ function serve(args: CliArgs): void {
   // Nothing but protocol frames may reach stdout.
   console.log = console.info = console.warn = console.debug = (...a: unknown[]) => log.info(a.map(String).join(' '));
   const life: Lifecycle = { initialized: false, shutdown: false };
+  // A long-lived server: a failure in background work (a watcher, a refresh) is logged, never fatal.
+  process.on('unhandledRejection', (err) => log.error(`background task failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   log.addSink((level, line) => {
     if (!life.initialized) return;
     const type = { error: 1, warn: 2, info: 3, debug: 4 }[level];

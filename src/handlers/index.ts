@@ -50,7 +50,7 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     },
     onChanged: (e) => {
       opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
-      void oauthChanged();
+      oauthChanged().catch((err: unknown) => opts.log.warn(`could not update the sign-in state: ${String(err)}`));
     },
   });
   const oauth: OAuthPort = qwen;
@@ -104,7 +104,7 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     state,
     started: () => {
       state.watch();
-      void qwen.start();
+      qwen.start().catch((err: unknown) => opts.log.warn(`Qwen OAuth could not watch its credential: ${String(err)}`));
     },
     dispose: async () => {
       qwen.dispose();
