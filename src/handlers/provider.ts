@@ -1,14 +1,14 @@
 import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY } from '../config/index.js';
 import { type AuthType, KeyAuthType, type ModelTestResult, type ParamsOf, ServerError } from '../protocol/index.js';
 import type { ProviderTarget, ResolvedModel } from '../providers/index.js';
-
-/** Adapters load on the first request to a provider. */
-const providers = () => import('../providers/index.js');
 import type { OAuthPort } from './auth.js';
 import type { HandlerContext } from './context.js';
 import { assertEgressAllowed } from './egress.js';
 import { findModel } from './model.js';
 import type { RemoteModelEntry } from './views.js';
+
+/** Adapters load on the first request to a provider. */
+const providers = () => import('../providers/index.js');
 
 export interface ProviderDeps {
   oauth: OAuthPort;
