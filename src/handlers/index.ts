@@ -42,15 +42,19 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     env: opts.processEnv,
     fetch: getFetch,
     log: (m) => opts.log.warn(m),
+    // The graph is recomputed before the client hears of a change, so that
+    // what it asks next (model/list, auth/status) already agrees with it.
     onLoginEnded: (e) => {
-      opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
-      void oauthChanged()
+      const notify = () => opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
+      oauthChanged()
+        .finally(notify)
         .then(() => (e.state === 'signedIn' ? adoptQwenOAuth(ctx) : undefined))
-        .catch((err: unknown) => opts.log.warn(`signed in, but coder-model could not be selected: ${err instanceof Error ? err.message : String(err)}`));
+        .catch((err: unknown) => opts.log.warn(`after the Qwen OAuth sign-in: ${err instanceof Error ? err.message : String(err)}`));
     },
     onChanged: (e) => {
-      opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
-      oauthChanged().catch((err: unknown) => opts.log.warn(`could not update the sign-in state: ${String(err)}`));
+      oauthChanged()
+        .finally(() => opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e }))
+        .catch((err: unknown) => opts.log.warn(`could not update the sign-in state: ${String(err)}`));
     },
   });
   const oauth: OAuthPort = qwen;
