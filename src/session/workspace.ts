@@ -124,7 +124,11 @@ export class WorkspaceState {
   private publishDiagnostics(diags: Diagnostic[]): void {
     if (!this.notifier) return;
     const byPath = new Map<string, Diagnostic[]>();
-    for (const d of diags) byPath.set(d.path, [...(byPath.get(d.path) ?? []), d]);
+    for (const d of diags) {
+      const list = byPath.get(d.path);
+      if (list) list.push(d);
+      else byPath.set(d.path, [d]);
+    }
     const paths = new Set([...byPath.keys(), ...this.published.keys()]);
     for (const path of paths) {
       const list = (byPath.get(path) ?? []).map((d) => ({
