@@ -5,7 +5,6 @@ import {
   Credential,
   KeyAuthType,
   LoginMethod,
-  Model,
   ModelGroup,
   ModelRef,
   Region,

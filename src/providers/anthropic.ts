@@ -1,9 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { describeError, toServerError } from './errors.js';
-import { credentialMissing, elapsed, errorContext } from './shared.js';
+import { describeError } from './errors.js';
+import { credentialMissing, elapsed, errorContext, listing } from './shared.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
-import { DEFAULT_LIST_LIMIT, anthropicBaseUrl, retriesOf, stderrLogger, timeoutOf } from './util.js';
+import { anthropicBaseUrl, retriesOf, stderrLogger, timeoutOf } from './util.js';
 
 async function client(t: ProviderTarget, opts: CallOptions): Promise<Anthropic> {
   const { default: AnthropicClient } = await import('@anthropic-ai/sdk');
@@ -43,12 +43,8 @@ export const anthropicAdapter: ProviderAdapter = {
     }
   },
 
-  async listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
-    const missing = credentialMissing(t);
-    if (missing?.error) throw toServerError(missing.error);
-    const ctx = errorContext(t, anthropicBaseUrl(t), opts);
-    const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
-    try {
+  listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
+    return listing(t, anthropicBaseUrl(t), opts, async (limit) => {
       const c = await client(t, opts);
       const out: RemoteModel[] = [];
       for await (const item of c.models.list({ limit: Math.min(limit, 1000) }, { signal: opts.signal })) {
@@ -59,8 +55,6 @@ export const anthropicAdapter: ProviderAdapter = {
         if (out.length >= limit) break;
       }
       return out;
-    } catch (err) {
-      throw toServerError(describeError(err, ctx));
-    }
+    });
   },
 };

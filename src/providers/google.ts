@@ -1,9 +1,9 @@
 import type { GoogleGenAI } from '@google/genai';
 import { z } from 'zod';
-import { describeError, toServerError } from './errors.js';
-import { credentialMissing, elapsed, errorContext } from './shared.js';
+import { describeError } from './errors.js';
+import { credentialMissing, elapsed, errorContext, listing } from './shared.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
-import { DEFAULT_LIST_LIMIT, googleBaseUrl, retriesOf, sleep, timeoutOf, withStdoutQuiet } from './util.js';
+import { googleBaseUrl, retriesOf, sleep, timeoutOf, withStdoutQuiet } from './util.js';
 
 async function client(t: ProviderTarget, opts: CallOptions): Promise<GoogleGenAI> {
   const { GoogleGenAI: Client } = await import('@google/genai');
@@ -91,13 +91,9 @@ export const googleAdapter: ProviderAdapter = {
     }
   },
 
-  async listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
-    const missing = credentialMissing(t);
-    if (missing?.error) throw toServerError(missing.error);
-    const ctx = errorContext(t, googleBaseUrl(t).baseUrl, opts);
-    const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
+  listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
     const retries = retriesOf(t);
-    try {
+    return listing(t, googleBaseUrl(t).baseUrl, opts, async (limit) => {
       const c = await client(t, opts);
       const config = { pageSize: Math.min(limit, 1000), ...(opts.signal ? { abortSignal: opts.signal } : {}) };
       const pager = await withRetries(retries, opts.signal, () => c.models.list({ config }));
@@ -120,8 +116,6 @@ export const googleAdapter: ProviderAdapter = {
         if (!pager.hasNextPage()) return out;
         page = await withRetries(retries, opts.signal, () => pager.nextPage());
       }
-    } catch (err) {
-      throw toServerError(describeError(err, ctx));
-    }
+    });
   },
 };

@@ -1,9 +1,9 @@
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import { describeError, toServerError } from './errors.js';
+import { describeError } from './errors.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
-import { DEFAULT_LIST_LIMIT, openAIBaseUrl, retriesOf, stderrLogger, timeoutOf } from './util.js';
-import { credentialMissing, elapsed, errorContext } from './shared.js';
+import { openAIBaseUrl, retriesOf, stderrLogger, timeoutOf } from './util.js';
+import { credentialMissing, elapsed, errorContext, listing } from './shared.js';
 
 async function client(t: ProviderTarget, opts: CallOptions): Promise<OpenAI> {
   const { default: OpenAIClient } = await import('openai');
@@ -66,12 +66,8 @@ export const openaiAdapter: ProviderAdapter = {
     }
   },
 
-  async listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
-    const missing = credentialMissing(t);
-    if (missing?.error) throw toServerError(missing.error);
-    const ctx = errorContext(t, openAIBaseUrl(t), opts);
-    const limit = opts.limit ?? DEFAULT_LIST_LIMIT;
-    try {
+  listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
+    return listing(t, openAIBaseUrl(t), opts, async (limit) => {
       const c = await client(t, opts);
       const out: RemoteModel[] = [];
       for await (const item of c.models.list({ signal: opts.signal })) {
@@ -80,8 +76,6 @@ export const openaiAdapter: ProviderAdapter = {
         if (out.length >= limit) break;
       }
       return out;
-    } catch (err) {
-      throw toServerError(describeError(err, ctx));
-    }
+    });
   },
 };

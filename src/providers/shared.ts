@@ -1,6 +1,6 @@
-import type { ErrorContext } from './errors.js';
-import type { CallOptions, ProbeResult, ProviderTarget, ResolvedModel } from './types.js';
-import { timeoutOf } from './util.js';
+import { describeError, type ErrorContext, toServerError } from './errors.js';
+import type { CallOptions, ListOptions, ProbeResult, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
+import { DEFAULT_LIST_LIMIT, timeoutOf } from './util.js';
 
 export function elapsed(started: number): number {
   return Math.max(0, Math.round(performance.now() - started));
@@ -23,4 +23,24 @@ export function credentialMissing(t: ProviderTarget): ProbeResult | undefined {
   if (t.apiKey.trim() !== '') return undefined;
   const what = t.authType === 'qwen-oauth' ? 'no Qwen OAuth token: sign in first' : `no key: set ${t.envKey ?? 'the key'}`;
   return { ok: false, latencyMs: 0, error: { code: 'credential_missing', message: what } };
+}
+
+/**
+ * What every adapter's listModels shares: no request without a key, the
+ * limit, and any failure turned into a ProviderError without the key.
+ */
+export async function listing(
+  t: ProviderTarget,
+  baseUrl: string,
+  opts: ListOptions,
+  list: (limit: number) => Promise<RemoteModel[]>,
+): Promise<RemoteModel[]> {
+  const missing = credentialMissing(t);
+  if (missing?.error) throw toServerError(missing.error);
+  const ctx = errorContext(t, baseUrl, opts);
+  try {
+    return await list(opts.limit ?? DEFAULT_LIST_LIMIT);
+  } catch (err) {
+    throw toServerError(describeError(err, ctx));
+  }
 }

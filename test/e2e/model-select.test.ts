@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { sandboxPerTest } from '../support/per-test.js';
-import type { StartOptions } from '../support/server.js';
 
 const ctx = sandboxPerTest();
 
