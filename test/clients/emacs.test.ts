@@ -5,13 +5,14 @@
 // Needs Emacs >= 28 and package-lint (scripts/install-emacs.sh installs
 // both). Without Emacs the test is skipped, except under CI where it fails.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startProviderServer } from '../peers/provider-server.js';
+import { envWithout, runEditor, type Run } from '../support/editor-process.js';
 import { startOidc, tail } from '../support/oidc-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,31 +33,10 @@ function findEmacs(): { bin: string; version: string } | null {
   return { bin, version: r.stdout.split('\n')[0] ?? '' };
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs Emacs without blocking the event loop (the peers live in this process). */
+/** Runs Emacs in batch mode from the repository root. */
 function runEmacs(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, ['-Q', '--batch', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runEditor(bin, ['-Q', '--batch', ...args], ROOT, env, timeoutMs);
 }
-
 
 interface ErtResult {
   name: string;
@@ -76,8 +56,7 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
   const home = join(tmp, 'home');
   mkdirSync(home, { recursive: true });
   // Emacs itself runs in a temporary HOME too: nothing touches the real ~/.emacs.d or ~/.qwen.
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!SCRUB.test(k)) env[k] = v;
+  const env = envWithout(SCRUB);
   env.HOME = home;
   const elcDir = join(tmp, 'elc');
   mkdirSync(elcDir);

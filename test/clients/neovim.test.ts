@@ -6,13 +6,14 @@
 // (scripts/install-neovim.sh), else `nvim` on PATH when it is 0.10 or later.
 // Without it the test is skipped, except under CI where it fails.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startProviderServer } from '../peers/provider-server.js';
+import { envWithout, runEditor, type Run } from '../support/editor-process.js';
 import { startOidc, tail } from '../support/oidc-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,35 +44,11 @@ function findNvim(): { bin: string; version: string } | { bin: null; why: string
   return { bin: null, why: `no Neovim 0.10 or later (${seen.join('; ')})` };
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs Neovim without blocking the event loop (the peers live in this process). */
+/** Runs the headless test runner in `cwd`. */
 function runNvim(bin: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      bin,
-      ['--headless', '-n', '-i', 'NONE', '-u', join(TESTS, 'init.lua'), '-c', "lua vim.schedule(require('runner').main)"],
-      { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  const args = ['--headless', '-n', '-i', 'NONE', '-u', join(TESTS, 'init.lua'), '-c', "lua vim.schedule(require('runner').main)"];
+  return runEditor(bin, args, cwd, env, timeoutMs);
 }
-
 
 /** Pids of processes (on Linux) whose working directory is inside `dir`. */
 function serversIn(dir: string): number[] {
@@ -105,8 +82,7 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
   }
   assert.ok(existsSync(join(ROOT, 'dist', 'server.js')), 'dist/server.js is missing: run npm run build');
 
-  const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!SCRUB.test(k)) base[k] = v;
+  const base = envWithout(SCRUB);
   const tmp = mkdtempSync(join(tmpdir(), 'qwen-agent-nvim-'));
   const provider = await startProviderServer({ keys: [PEER_KEY] });
   const oidc = await startOidc({ ...base, HOME: join(tmp, 'oidc-home') });
