@@ -1,10 +1,14 @@
 /**
- * model/list answered inside this process, from the server's own sources:
- * the handler plus the JSON.stringify that the connection does, without the
- * pipe and without a client parsing the answer.
+ * model/list built inside this process, from the server's own sources: the
+ * view of the graph plus its encoding, the work a model/list does after the
+ * config changed (unchanged, the server sends the answer it encoded before).
+ * Without the pipe and without a client parsing the answer.
  */
+import type { Message } from 'vscode-languageserver/node';
+import { encodeResult, messageBody } from '../src/connection/encoded.js';
 import { Logger } from '../src/connection/logger.js';
 import { createServices } from '../src/handlers/index.js';
+import { modelListView } from '../src/handlers/views.js';
 
 export async function modelListInProcess(env: NodeJS.ProcessEnv, cwd: string, warmup: number, runs: number): Promise<number[]> {
   const services = await createServices({
@@ -16,13 +20,11 @@ export async function modelListInProcess(env: NodeJS.ProcessEnv, cwd: string, wa
     canShowDocument: false,
     showDocument: () => {},
   });
-  const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
-  const list = services.handlers['model/list']!;
   const times: number[] = [];
   try {
     for (let i = 0; i < warmup + runs; i++) {
       const t0 = performance.now();
-      JSON.stringify(await list({}, token as never));
+      messageBody({ jsonrpc: '2.0', id: i, result: encodeResult(modelListView(services.state.graph)) } as Message);
       if (i >= warmup) times.push(performance.now() - t0);
     }
   } finally {

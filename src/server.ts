@@ -4,16 +4,16 @@
  * `initialize` from plain data while the rest (schemas, config graph,
  * handlers) loads; requests wait for it.
  */
-import { createConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import { createConnection, ResponseError, StreamMessageReader } from 'vscode-languageserver/node';
 import type { App } from './app.js';
 import { HELP, parseCli, UsageError, type CliArgs } from './cli/args.js';
-import { createContentTypeDecoder, type Handle, type Lifecycle, Logger, registerMethods } from './connection/index.js';
+import { createContentTypeDecoder, type Handle, type Lifecycle, FrameWriter, Logger, registerMethods } from './connection/index.js';
 import { NOTIFICATION_METHODS, PROTOCOL_VERSION, REQUEST_METHODS } from './protocol/names.js';
 import { VERSION } from './version.js';
 
 function serve(args: CliArgs): void {
   const log = new Logger(args.logFile);
-  const writer = new StreamMessageWriter(process.stdout);
+  const writer = new FrameWriter(process.stdout);
   const reader = new StreamMessageReader(process.stdin, {
     charset: 'utf-8',
     contentTypeDecoder: createContentTypeDecoder(() => writer),

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { Logger } from '../connection/logger.js';
+import { decodeResult } from '../connection/encoded.js';
 import { createServices } from '../handlers/index.js';
 import type { AuthStatusResult, ModelListResult, ResolvedConfig, Source } from '../protocol/index.js';
 import { VERSION } from '../version.js';
@@ -171,9 +172,9 @@ export async function runStatus(args: CliArgs): Promise<number> {
   try {
     const view: StatusView = {
       version: VERSION,
-      config: await services.handlers['config/resolve']!({}, never()),
-      auth: services.handlers['auth/status'] ? await services.handlers['auth/status']({}, never()) : null,
-      models: await services.handlers['model/list']!({}, never()),
+      config: decodeResult(await services.handlers['config/resolve']!({}, never())),
+      auth: services.handlers['auth/status'] ? decodeResult(await services.handlers['auth/status']({}, never())) : null,
+      models: decodeResult(await services.handlers['model/list']!({}, never())),
     };
     const color = args.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
     process.stdout.write(args.json ? `${JSON.stringify(view, null, 2)}\n` : renderStatus(view, color, services.state.graph.paths.home));

@@ -2,9 +2,11 @@ import { type CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError } from
 import { z } from 'zod';
 import { InvalidParamsError, type ParamsOf, type RequestName, Requests, type ResultOf, ServerError } from '../protocol/index.js';
 import type { Handle } from './dispatch.js';
+import type { Encoded } from './encoded.js';
 import type { Logger } from './logger.js';
 
-export type Handler<M extends RequestName> = (params: ParamsOf<M>, token: CancellationToken) => Promise<ResultOf<M>> | ResultOf<M>;
+type Answer<M extends RequestName> = ResultOf<M> | Encoded<ResultOf<M>>;
+export type Handler<M extends RequestName> = (params: ParamsOf<M>, token: CancellationToken) => Promise<Answer<M>> | Answer<M>;
 export type HandlerTable = { [M in RequestName]?: Handler<M> };
 
 /** Turns whatever a handler threw into the JSON-RPC error the client sees, without secrets or stacks. */

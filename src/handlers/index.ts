@@ -6,7 +6,7 @@ import type { HandlerContext } from './context.js';
 import { createFetch } from '../auth/net.js';
 import { QwenOAuth } from '../auth/qwen-oauth/index.js';
 import { adoptQwenOAuth, announceCredentialChanges, getAuthStatus, login, logout, type OAuthPort } from './auth.js';
-import { listModels, selectModel } from './model.js';
+import { cachedModelList, listModels, selectModel } from './model.js';
 import { type ProviderDeps, RemoteModels, testModel } from './provider.js';
 import { resolvedConfigView } from './views.js';
 import { trustWorkspace } from './workspace.js';
@@ -87,13 +87,13 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     showDocument: opts.showDocument,
   };
   const remote = new RemoteModels();
+  const modelList = cachedModelList(ctx);
   const providerDeps: ProviderDeps = { oauth, fetch: getFetch };
   const handlers: HandlerTable = {
     'config/resolve': () => resolvedConfigView(state.graph),
     'model/list': async (p) => {
       const warnings = p.refresh ? await remote.refresh(state.graph, providerDeps) : [];
-      const r = listModels(ctx, remote.all());
-      return warnings.length > 0 ? { ...r, warnings } : r;
+      return warnings.length > 0 ? { ...listModels(ctx, remote.all()), warnings } : modelList(remote.all());
     },
     'model/select': (p) => selectModel(ctx, p, remote.all()),
     'model/test': (p) => testModel(ctx, providerDeps, p, remote.all()),

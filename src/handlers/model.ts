@@ -6,11 +6,26 @@ import {
   ServerError,
   type SelectScope,
 } from '../protocol/index.js';
+import { type Encoded, encodeResult } from '../connection/encoded.js';
 import type { HandlerContext } from './context.js';
 import { modelListView, type RemoteModelEntry } from './views.js';
 
 export function listModels(ctx: HandlerContext, remote: RemoteModelEntry[] = []): ModelListResult {
   return modelListView(ctx.state.graph, remote);
+}
+
+/**
+ * model/list answers, encoded once for each graph and remote list (both are
+ * replaced, never changed in place): asking again without a change costs no
+ * JSON work.
+ */
+export function cachedModelList(ctx: HandlerContext): (remote: RemoteModelEntry[]) => Encoded<ModelListResult> {
+  let last: { graph: ConfigGraph; remote: RemoteModelEntry[]; answer: Encoded<ModelListResult> } | undefined;
+  return (remote) => {
+    const graph = ctx.state.graph;
+    if (last?.graph !== graph || last.remote !== remote) last = { graph, remote, answer: encodeResult(modelListView(graph, remote)) };
+    return last.answer;
+  };
 }
 
 /** Ids come from the client: keep messages readable whatever they send. */

@@ -54,10 +54,11 @@ export async function testModel(ctx: HandlerContext, deps: ProviderDeps, p: Para
 
 /** Live model lists, cached for the life of the process and refreshed on demand. */
 export class RemoteModels {
-  private cache = new Map<string, RemoteModelEntry[]>();
+  private list: RemoteModelEntry[] = [];
 
+  /** The same array until the next refresh completes, so answers built from it can be cached. */
   all(): RemoteModelEntry[] {
-    return [...this.cache.values()].flat();
+    return this.list;
   }
 
   /** Asks every provider with a usable credential; a failing one becomes a warning. */
@@ -75,7 +76,7 @@ export class RemoteModels {
       targets.set(`${at}\u0000default`, { id: '(default)', name: '', authType: at, envKey, source: { layer: 'default' }, available: true });
     }
     const { listRemoteModels } = await providers();
-    this.cache.clear();
+    const lists = new Map<string, RemoteModelEntry[]>();
     await Promise.all(
       [...targets].map(async ([key, m]) => {
         const label = `${m.authType}${m.baseUrl ? ` at ${m.baseUrl}` : ''}`;
@@ -83,7 +84,7 @@ export class RemoteModels {
           const r = await resolveForRequest(g, m, deps);
           const { id: _id, ...target } = r;
           const list = await listRemoteModels(target as ProviderTarget, { fetch: await deps.fetch() });
-          this.cache.set(
+          lists.set(
             key,
             list.map((x) => ({
               id: x.id,
@@ -99,6 +100,8 @@ export class RemoteModels {
         }
       }),
     );
+    // In the order of the targets, whichever answered first.
+    this.list = [...targets.keys()].flatMap((k) => lists.get(k) ?? []);
     return warnings;
   }
 }

@@ -120,8 +120,11 @@ export function modelListView(g: ConfigGraph, remote: RemoteModelEntry[] = []): 
     if (c.unavailableReason) m.unavailableReason = c.unavailableReason;
     return m;
   });
+  const listed = new Set(models.map((m) => `${m.authType}\u0000${m.id}`));
   for (const r of remote) {
-    if (models.some((m) => m.authType === r.authType && m.id === r.id)) continue;
+    const key = `${r.authType}\u0000${r.id}`;
+    if (listed.has(key)) continue;
+    listed.add(key);
     const m: Model = {
       id: r.id,
       name: r.name ?? r.id,

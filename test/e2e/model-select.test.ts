@@ -112,4 +112,22 @@ describe('model/list and model/select', () => {
     const ok = await srv.request('model/select', { id: 'shared-id', authType: 'anthropic', scope: 'session' });
     assert.equal(ok.selected.authType, 'anthropic');
   });
+
+  it('answers model/list again after every change, not from an old answer', async () => {
+    const path = await ctx.sb.write('home/.qwen/settings.json', USER_FILE);
+    const srv = await ctx.start();
+    const first = await srv.request('model/list');
+    assert.deepEqual(await srv.request('model/list'), first, 'asking twice without a change gives the same answer');
+    await srv.request('model/select', { authType: 'openai', id: 'gpt-a', scope: 'session' });
+    const afterSelect = await srv.request('model/list');
+    assert.equal(afterSelect.selected.id, 'gpt-a');
+    assert.ok(afterSelect.groups[1].models[0].selected);
+    // A name outside ASCII: the frame's Content-Length counts bytes, not characters.
+    const seen = srv.notifications.length;
+    await ctx.sb.write(path, USER_FILE.replace('"name": "GPT A"', '"name": "GPT A — 通义千问 ✓"'));
+    await srv.waitFor('config/didChange', () => true, 5000, seen);
+    const afterEdit = await srv.request('model/list');
+    assert.equal(afterEdit.groups[1].models[0].name, 'GPT A — 通义千问 ✓');
+    assert.equal(afterEdit.selected.id, 'gpt-a', 'the session choice still holds');
+  });
 });
