@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MODEL_PROVIDER_KEYS, ModelConfig, Settings } from '../src/config/settings-schema.js';
 import {
   InitializationOptions,
@@ -30,7 +30,7 @@ const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
  * `additionalProperties: {}`. Refinements zod cannot express become `{}`.
  * Each piece is a subschema of a larger document, so it loses its `$schema`.
  */
-function toSchema(s: z.ZodType): Json {
+function toSchema(s: z.core.$ZodType): Json {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
   return rest;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, normalize, relative, isAbsolute } from 'node:path';
 import { parse, type ParseError } from 'jsonc-parser';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TrustLevel } from '../protocol/index.js';
 
 export const TrustedFoldersFile = z.record(z.string(), TrustLevel);

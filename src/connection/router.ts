@@ -1,5 +1,5 @@
 import { type CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidParamsError, type ParamsOf, type RequestName, Requests, type ResultOf, ServerError } from '../protocol/index.js';
 import type { Handle } from './dispatch.js';
 import type { Encoded } from './encoded.js';

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 
 import { AUTH_TYPE_NAMES } from './names.js';
 
@@ -37,15 +38,15 @@ export type SourceLayer = z.infer<typeof SourceLayer>;
 
 export const Source = z.object({
   layer: SourceLayer,
-  scope: Scope.optional(),
-  path: z.string().optional(),
+  scope: z.optional(Scope),
+  path: z.optional(z.string()),
 });
 export type Source = z.infer<typeof Source>;
 
 /** A secret as it may appear on the wire: see redact(). */
 export const Redacted = z.string();
 
-export const Warnings = z.array(z.string()).optional();
+export const Warnings = z.optional(z.array(z.string()));
 
 export const AuthState = z.enum(['signedIn', 'signedOut', 'expired', 'pending', 'error']);
 export type AuthState = z.infer<typeof AuthState>;
@@ -59,7 +60,7 @@ export type Credential = z.infer<typeof Credential>;
 export const ModelRef = z.object({
   authType: AuthType,
   id: z.string(),
-  baseUrl: z.string().optional(),
+  baseUrl: z.optional(z.string()),
   source: Source,
 });
 export type ModelRef = z.infer<typeof ModelRef>;
@@ -68,11 +69,11 @@ export const Model = z.object({
   id: z.string(),
   name: z.string(),
   authType: AuthType,
-  baseUrl: z.string().optional(),
-  envKey: z.string().optional(),
-  description: z.string().optional(),
+  baseUrl: z.optional(z.string()),
+  envKey: z.optional(z.string()),
+  description: z.optional(z.string()),
   available: z.boolean(),
-  unavailableReason: z.string().optional(),
+  unavailableReason: z.optional(z.string()),
   selected: z.boolean(),
   source: Source,
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Standard JSON-RPC and LSP codes. */
 export const RpcErrorCode = {
@@ -25,16 +25,14 @@ export const ServerErrorCode = {
 } as const;
 export type ServerErrorName = keyof typeof ServerErrorCode;
 
-export const ServerErrorData = z
-  .object({
-    code: z.string(),
-    hint: z.string().optional(),
-    status: z.number().optional(),
-    path: z.string().optional(),
-    candidates: z.array(z.unknown()).optional(),
-    issues: z.array(z.unknown()).optional(),
-  })
-  .passthrough();
+export const ServerErrorData = z.looseObject({
+  code: z.string(),
+  hint: z.optional(z.string()),
+  status: z.optional(z.number()),
+  path: z.optional(z.string()),
+  candidates: z.optional(z.array(z.unknown())),
+  issues: z.optional(z.array(z.unknown())),
+});
 export type ServerErrorData = z.infer<typeof ServerErrorData>;
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   AuthState,
   AuthType,
@@ -16,43 +16,34 @@ import {
 import { REQUEST_METHODS } from './names.js';
 
 /** Params are objects; `undefined` (no params at all) counts as `{}`. */
-const params = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? {}, z.object(shape));
+const params = <T extends z.core.$ZodLooseShape>(shape: T) => z.pipe(z.transform((v: unknown) => v ?? {}), z.object(shape));
 
 // ---- initialize -----------------------------------------------------------
 
-export const InitializationOptions = z
-  .object({
-    model: z.string().min(1).optional(),
-    authType: AuthType.optional(),
-    openaiApiKey: z.string().min(1).optional(),
-    openaiBaseUrl: z.string().url().optional(),
-    cwd: z.string().min(1).optional(),
-  })
-  .passthrough();
+const NonEmpty = z.string().check(z.minLength(1));
+
+export const InitializationOptions = z.looseObject({
+  model: z.optional(NonEmpty),
+  authType: z.optional(AuthType),
+  openaiApiKey: z.optional(NonEmpty),
+  openaiBaseUrl: z.optional(z.url()),
+  cwd: z.optional(NonEmpty),
+});
 export type InitializationOptions = z.infer<typeof InitializationOptions>;
 
 /** The parts of LSP InitializeParams that the server reads. */
-export const InitializeParams = z
-  .object({
-    processId: z.number().int().nullable().optional(),
-    rootUri: z.string().nullable().optional(),
-    rootPath: z.string().nullable().optional(),
-    workspaceFolders: z
-      .array(z.object({ uri: z.string(), name: z.string().optional() }).passthrough())
-      .nullable()
-      .optional(),
-    capabilities: z
-      .object({
-        window: z
-          .object({ showDocument: z.object({ support: z.boolean().optional() }).passthrough().optional() })
-          .passthrough()
-          .optional(),
-      })
-      .passthrough()
-      .optional(),
-    initializationOptions: InitializationOptions.nullable().optional(),
-  })
-  .passthrough();
+export const InitializeParams = z.looseObject({
+  processId: z.nullish(z.int()),
+  rootUri: z.nullish(z.string()),
+  rootPath: z.nullish(z.string()),
+  workspaceFolders: z.nullish(z.array(z.looseObject({ uri: z.string(), name: z.optional(z.string()) }))),
+  capabilities: z.optional(
+    z.looseObject({
+      window: z.optional(z.looseObject({ showDocument: z.optional(z.looseObject({ support: z.optional(z.boolean()) })) })),
+    }),
+  ),
+  initializationOptions: z.nullish(InitializationOptions),
+});
 export type InitializeParams = z.infer<typeof InitializeParams>;
 
 export const InitializeResult = z.object({
@@ -77,18 +68,18 @@ export const AuthMethodState = z.object({
   login: LoginMethod,
   authType: AuthType,
   state: AuthState,
-  envKey: z.string().optional(),
-  credential: Credential.optional(),
-  expiresAt: z.string().optional(),
-  region: Region.optional(),
-  message: z.string().optional(),
+  envKey: z.optional(z.string()),
+  credential: z.optional(Credential),
+  expiresAt: z.optional(z.string()),
+  region: z.optional(Region),
+  message: z.optional(z.string()),
 });
 export type AuthMethodState = z.infer<typeof AuthMethodState>;
 
 export const AuthStatusParams = params({});
 export const AuthStatusResult = z.object({
-  active: AuthType.nullable(),
-  activeSource: Source.nullable(),
+  active: z.nullable(AuthType),
+  activeSource: z.nullable(Source),
   methods: z.array(AuthMethodState),
   warnings: Warnings,
 });
@@ -97,26 +88,28 @@ export type AuthStatusResult = z.infer<typeof AuthStatusResult>;
 /** A key as a person pastes it: one token, no white space, no control characters. */
 export const ApiKey = z
   .string()
-  .min(1, 'the key is empty')
-  .max(4096, 'the key is too long to be an API key')
-  .refine((k) => !/[\s\p{Cc}]/u.test(k), 'the key has white space or control characters in it');
+  .check(
+    z.minLength(1, 'the key is empty'),
+    z.maxLength(4096, 'the key is too long to be an API key'),
+    z.refine((k) => !/[\s\p{Cc}]/u.test(k), 'the key has white space or control characters in it'),
+  );
 
-export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name');
+export const EnvName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'));
 
-export const AuthLoginParams = z.preprocess(
-  (v) => v ?? {},
+export const AuthLoginParams = z.pipe(
+  z.transform((v: unknown) => v ?? {}),
   z.discriminatedUnion('method', [
-    z.object({ method: z.literal('qwen-oauth'), openBrowser: z.boolean().optional() }),
+    z.object({ method: z.literal('qwen-oauth'), openBrowser: z.optional(z.boolean()) }),
     z.object({
       method: z.literal('coding-plan'),
-      apiKey: ApiKey.refine((k) => k.startsWith('sk-sp-'), 'a Coding Plan key starts with sk-sp-'),
-      region: Region.optional(),
+      apiKey: ApiKey.check(z.refine((k) => k.startsWith('sk-sp-'), 'a Coding Plan key starts with sk-sp-')),
+      region: z.optional(Region),
     }),
     z.object({
       method: z.literal('api-key'),
       authType: KeyAuthType,
       apiKey: ApiKey,
-      envKey: EnvName.optional(),
+      envKey: z.optional(EnvName),
     }),
   ]),
 );
@@ -144,23 +137,23 @@ export type AuthLoginResult = z.infer<typeof AuthLoginResult>;
 export const AuthCancelParams = params({ loginId: z.string() });
 export const AuthCancelResult = z.object({ cancelled: z.boolean() });
 
-export const AuthLogoutParams = z.preprocess(
-  (v) => v ?? {},
-  z
-    .object({ method: LoginMethod, authType: AuthType.optional(), envKey: EnvName.optional() })
-    .refine((p) => p.method !== 'api-key' || p.authType !== 'qwen-oauth', {
+export const AuthLogoutParams = z.pipe(
+  z.transform((v: unknown) => v ?? {}),
+  z.object({ method: LoginMethod, authType: z.optional(AuthType), envKey: z.optional(EnvName) }).check(
+    z.refine((p) => p.method !== 'api-key' || p.authType !== 'qwen-oauth', {
       message: 'qwen-oauth has no API key: log out with method "qwen-oauth"',
       path: ['authType'],
     }),
+  ),
 );
 export type AuthLogoutParams = z.infer<typeof AuthLogoutParams>;
 export const AuthLogoutResult = z.object({ state: z.literal('signedOut'), warnings: Warnings });
 
 // ---- models ---------------------------------------------------------------
 
-export const ModelListParams = params({ refresh: z.boolean().optional() });
+export const ModelListParams = params({ refresh: z.optional(z.boolean()) });
 export const ModelListResult = z.object({
-  selected: ModelRef.nullable(),
+  selected: z.nullable(ModelRef),
   groups: z.array(ModelGroup),
   warnings: Warnings,
 });
@@ -170,29 +163,29 @@ export const SelectScope = z.enum(['user', 'workspace', 'session']);
 export type SelectScope = z.infer<typeof SelectScope>;
 
 export const ModelSelectParams = params({
-  authType: AuthType.optional(),
-  id: z.string().min(1),
-  baseUrl: z.string().optional(),
-  scope: SelectScope.optional(),
+  authType: z.optional(AuthType),
+  id: NonEmpty,
+  baseUrl: z.optional(z.string()),
+  scope: z.optional(SelectScope),
 });
 export type ModelSelectParams = z.infer<typeof ModelSelectParams>;
 export const ModelSelectResult = z.object({
   selected: ModelRef,
-  persistedTo: z.string().optional(),
+  persistedTo: z.optional(z.string()),
   warnings: Warnings,
 });
 export type ModelSelectResult = z.infer<typeof ModelSelectResult>;
 
 export const ModelTestParams = params({
   authType: AuthType,
-  id: z.string().min(1),
-  baseUrl: z.string().optional(),
+  id: NonEmpty,
+  baseUrl: z.optional(z.string()),
 });
 export type ModelTestParams = z.infer<typeof ModelTestParams>;
 export const ModelTestResult = z.object({
   ok: z.boolean(),
   latencyMs: z.number(),
-  error: z.object({ code: z.string(), message: z.string(), status: z.number().optional() }).optional(),
+  error: z.optional(z.object({ code: z.string(), message: z.string(), status: z.optional(z.number()) })),
   warnings: Warnings,
 });
 export type ModelTestResult = z.infer<typeof ModelTestResult>;
@@ -203,12 +196,12 @@ export const Diagnostic = z.object({
   path: z.string(),
   message: z.string(),
   severity: Severity,
-  range: z
-    .object({
+  range: z.optional(
+    z.object({
       start: z.object({ line: z.number(), character: z.number() }),
       end: z.object({ line: z.number(), character: z.number() }),
-    })
-    .optional(),
+    }),
+  ),
 });
 export type Diagnostic = z.infer<typeof Diagnostic>;
 
@@ -217,7 +210,7 @@ export const ConfigLayer = z.object({
   path: z.string(),
   exists: z.boolean(),
   trusted: z.boolean(),
-  error: z.string().nullable(),
+  error: z.nullable(z.string()),
 });
 export type ConfigLayer = z.infer<typeof ConfigLayer>;
 
@@ -226,13 +219,13 @@ export const ResolvedConfig = z.object({
   cwd: z.string(),
   layers: z.array(ConfigLayer),
   dotenv: z.object({
-    path: z.string().nullable(),
+    path: z.nullable(z.string()),
     loaded: z.array(z.string()),
     excluded: z.array(z.string()),
     shadowed: z.array(z.string()),
   }),
   settings: z.record(z.string(), z.object({ value: z.unknown(), source: Source })),
-  env: z.record(z.string(), z.object({ value: z.string().optional(), redacted: z.string().optional(), source: Source })),
+  env: z.record(z.string(), z.object({ value: z.optional(z.string()), redacted: z.optional(z.string()), source: Source })),
   diagnostics: z.array(Diagnostic),
   warnings: Warnings,
 });

@@ -1,19 +1,19 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AuthState, AuthType, KeyAuthType, LoginErrorReason, LoginMethod, ModelRef } from './common.js';
 
 export const AuthDidChange = z.object({
   method: LoginMethod,
-  authType: AuthType.optional(),
-  envKey: z.string().optional(),
+  authType: z.optional(AuthType),
+  envKey: z.optional(z.string()),
   state: AuthState,
-  loginId: z.string().optional(),
-  reason: LoginErrorReason.optional(),
-  message: z.string().optional(),
-  expiresAt: z.string().optional(),
+  loginId: z.optional(z.string()),
+  reason: z.optional(LoginErrorReason),
+  message: z.optional(z.string()),
+  expiresAt: z.optional(z.string()),
 });
 export type AuthDidChange = z.infer<typeof AuthDidChange>;
 
-export const ModelDidChange = z.object({ selected: ModelRef.nullable() });
+export const ModelDidChange = z.object({ selected: z.nullable(ModelRef) });
 export type ModelDidChange = z.infer<typeof ModelDidChange>;
 
 export const ConfigDidChange = z.object({ paths: z.array(z.string()) });
@@ -22,15 +22,15 @@ export type ConfigDidChange = z.infer<typeof ConfigDidChange>;
 const Position = z.object({ line: z.number(), character: z.number() });
 export const LspDiagnostic = z.object({
   range: z.object({ start: Position, end: Position }),
-  severity: z.number().int().min(1).max(4),
+  severity: z.int().check(z.minimum(1), z.maximum(4)),
   source: z.string(),
   message: z.string(),
-  code: z.string().optional(),
+  code: z.optional(z.string()),
 });
 export const PublishDiagnostics = z.object({ uri: z.string(), diagnostics: z.array(LspDiagnostic) });
 export type PublishDiagnostics = z.infer<typeof PublishDiagnostics>;
 
-export const ShowDocumentParams = z.object({ uri: z.string(), external: z.boolean().optional() });
+export const ShowDocumentParams = z.object({ uri: z.string(), external: z.optional(z.boolean()) });
 
 /** Server → client notifications, with their schemas. */
 export const Notifications = {

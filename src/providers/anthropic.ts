@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeError } from './errors.js';
 import { credentialMissing, elapsed, errorContext, listing } from './shared.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
@@ -22,7 +22,7 @@ async function client(t: ProviderTarget, opts: CallOptions): Promise<Anthropic> 
   });
 }
 
-const ModelItem = z.object({ id: z.string().min(1), display_name: z.string().optional() }).loose();
+const ModelItem = z.looseObject({ id: z.string().check(z.minLength(1)), display_name: z.optional(z.string()) });
 
 export const anthropicAdapter: ProviderAdapter = {
   async probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {

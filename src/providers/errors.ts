@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ServerError, scrub } from '../protocol/index.js';
 import type { AuthType } from '../protocol/index.js';
 import type { ProbeError, ProbeErrorCode } from './types.js';
@@ -19,18 +19,16 @@ export interface ErrorContext {
 
 // Error bodies as the providers send them. OpenAI SDK errors carry the inner
 // `error` object, Anthropic SDK errors the whole body, genai the body as JSON text.
-const Code = z.union([z.string(), z.number()]).nullish();
-const InnerError = z
-  .object({
-    message: z.unknown().optional(),
-    type: z.string().nullish(),
-    code: Code,
-    status: z.string().nullish(),
-    details: z.array(z.unknown()).nullish(),
-  })
-  .loose();
-const WrappedError = z.object({ error: InnerError }).loose();
-const Detail = z.object({ reason: z.string() }).loose();
+const Code = z.nullish(z.union([z.string(), z.number()]));
+const InnerError = z.looseObject({
+  message: z.optional(z.unknown()),
+  type: z.nullish(z.string()),
+  code: Code,
+  status: z.nullish(z.string()),
+  details: z.nullish(z.array(z.unknown())),
+});
+const WrappedError = z.looseObject({ error: InnerError });
+const Detail = z.looseObject({ reason: z.string() });
 
 interface ProviderDetail {
   message?: string;

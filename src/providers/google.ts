@@ -1,5 +1,5 @@
 import type { GoogleGenAI } from '@google/genai';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeError } from './errors.js';
 import { credentialMissing, elapsed, errorContext, listing } from './shared.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
@@ -54,14 +54,12 @@ async function withRetries<T>(maxRetries: number, signal: AbortSignal | undefine
   }
 }
 
-const ModelItem = z
-  .object({
-    name: z.string().min(1),
-    displayName: z.string().optional(),
-    description: z.string().optional(),
-    supportedActions: z.array(z.string()).optional(),
-  })
-  .loose();
+const ModelItem = z.looseObject({
+  name: z.string().check(z.minLength(1)),
+  displayName: z.optional(z.string()),
+  description: z.optional(z.string()),
+  supportedActions: z.optional(z.array(z.string())),
+});
 
 /** `models/gemini-2.5-pro` (Gemini) or `publishers/google/models/gemini-2.5-pro` (Vertex) → the id a model config uses. */
 function modelId(name: string): string {

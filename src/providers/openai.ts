@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeError } from './errors.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
 import { openAIBaseUrl, retriesOf, stderrLogger, timeoutOf } from './util.js';
@@ -26,7 +26,7 @@ function wantsMaxCompletionTokens(err: unknown): boolean {
   return e.status === 400 && (e.param === 'max_tokens' || (typeof e.message === 'string' && e.message.includes('max_completion_tokens')));
 }
 
-const ModelItem = z.object({ id: z.string().min(1), owned_by: z.string().optional() }).loose();
+const ModelItem = z.looseObject({ id: z.string().check(z.minLength(1)), owned_by: z.optional(z.string()) });
 
 export const openaiAdapter: ProviderAdapter = {
   async probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {

@@ -1,19 +1,17 @@
 import { readFile, rm, stat } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { writeFileAtomic } from '../../config/write/atomic.js';
 
 /** Qwen Code's `~/.qwen/oauth_creds.json`, exactly: both programs share one login. */
-export const QwenCredentials = z
-  .object({
-    access_token: z.string().min(1),
-    refresh_token: z.string().min(1).optional(),
-    token_type: z.string().default('Bearer'),
-    resource_url: z.string().optional(),
-    /** Epoch milliseconds. */
-    expiry_date: z.number(),
-    id_token: z.string().optional(),
-  })
-  .passthrough();
+export const QwenCredentials = z.looseObject({
+  access_token: z.string().check(z.minLength(1)),
+  refresh_token: z.optional(z.string().check(z.minLength(1))),
+  token_type: z._default(z.string(), 'Bearer'),
+  resource_url: z.optional(z.string()),
+  /** Epoch milliseconds. */
+  expiry_date: z.number(),
+  id_token: z.optional(z.string()),
+});
 export type QwenCredentials = z.infer<typeof QwenCredentials>;
 
 export type CredentialsFile =
