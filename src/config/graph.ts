@@ -302,12 +302,6 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
   ];
   if (dotenvFile) diagnostics.push(...dotenvDiagnostics(dotenvFile, layers.shadowed, layers.excluded));
   if (trustFile.error) diagnostics.push({ path: trustFile.path, message: trustFile.error, severity: 'error' });
-  // Syntax trees only serve the diagnostics; a large settings file's tree would otherwise stay in memory.
-  for (const f of files) {
-    f.tree = undefined;
-    f.text = '';
-    f.lineStarts = [0];
-  }
 
   return {
     cwd,

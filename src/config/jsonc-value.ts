@@ -1,4 +1,4 @@
-import type { Node } from 'jsonc-parser';
+import { type Node, type ParseError, visit } from 'jsonc-parser';
 
 /** Keys never merged or read: they would reach Object.prototype. */
 export const POISON_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -21,3 +21,67 @@ export function jsonValueOf(node: Node): unknown {
       return node.value;
   }
 }
+
+/** A string literal of a JSONC text, where it is and the property it belongs to. */
+export interface StringLiteral {
+  value: string;
+  offset: number;
+  length: number;
+  /** The nearest property name: an array's elements belong to the array's property. */
+  key: string | undefined;
+  /** The JSON path, computed on demand (it allocates). */
+  path(): (string | number)[];
+}
+
+/**
+ * Parses JSONC straight into plain values, like `jsonValueOf(parseTree(…))`
+ * without building the syntax tree: a large settings file's tree is several
+ * times the size of its values. Every string literal is shown to `onString`.
+ */
+export function parseJsonc(text: string, errors: ParseError[], onString?: (s: StringLiteral) => void): unknown {
+  let root: unknown;
+  const parents: (Record<string, unknown> | unknown[])[] = [];
+  /** For each open container, the property it belongs to. */
+  const keys: (string | undefined)[] = [];
+  let key: string | undefined;
+  const parent = () => parents[parents.length - 1];
+  const put = (v: unknown) => {
+    const p = parent();
+    if (p === undefined) root ??= v;
+    else if (Array.isArray(p)) p.push(v);
+    else if (key !== undefined && !POISON_KEYS.has(key)) p[key] = v;
+  };
+  const open = (container: Record<string, unknown> | unknown[]) => {
+    put(container);
+    keys.push(Array.isArray(parent()) ? keys[keys.length - 1] : key);
+    parents.push(container);
+    key = undefined;
+  };
+  const close = () => {
+    parents.pop();
+    keys.pop();
+  };
+  visit(
+    text,
+    {
+      onObjectBegin: () => open({}),
+      onObjectProperty: (name) => {
+        key = name;
+      },
+      onObjectEnd: close,
+      onArrayBegin: () => open([]),
+      onArrayEnd: close,
+      onLiteralValue: (value: unknown, offset, length, _line, _col, pathSupplier) => {
+        put(value);
+        if (typeof value === 'string' && onString) {
+          onString({ value, offset, length, key: Array.isArray(parent()) ? keys[keys.length - 1] : key, path: pathSupplier });
+        }
+      },
+      onError: (error, offset, length) => errors.push({ error, offset, length }),
+    },
+    JSONC_OPTIONS,
+  );
+  return root;
+}
+
+export const JSONC_OPTIONS = { allowTrailingComma: true, disallowComments: false } as const;

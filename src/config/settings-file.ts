@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import type { Diagnostic, Scope } from '../protocol/index.js';
-import { jsonValueOf } from './jsonc-value.js';
+import { type Diagnostic, isSecretName, KeyAuthType, type Scope } from '../protocol/index.js';
+import { JSONC_OPTIONS, parseJsonc, type StringLiteral } from './jsonc-value.js';
 import { MODEL_PROVIDER_KEYS, Settings } from './settings-schema.js';
 import { lineStarts, rangeAt, type Range } from './text-position.js';
 
@@ -14,10 +14,37 @@ export interface SettingsFile {
   /** Set when the file does not parse; `settings` then holds the last good contents. */
   parseError: string | null;
   diagnostics: Diagnostic[];
-  /** For ranges of later diagnostics (envKeys, secrets). */
-  tree: Node | undefined;
-  text: string;
-  lineStarts: number[];
+  /** Strings that look like secrets written in plain text, with the property they belong to. */
+  secrets: { key: string | undefined; range: Range }[];
+  /** Every `modelProviders.<protocol>[i].envKey`, as the file has it (invalid entries too). */
+  envKeys: { envKey: string; range: Range }[];
+}
+
+const SECRET_SHAPES = [/^sk-[A-Za-z0-9_-]{8,}/, /^AIza[0-9A-Za-z_-]{20,}/];
+
+function looksLikeSecret(key: string | undefined, value: string): boolean {
+  if (SECRET_SHAPES.some((re) => re.test(value))) return true;
+  // `$VAR` references are the right way to name a secret in settings.
+  return key !== undefined && isSecretName(key) && value !== '' && !/^\$\{?[A-Za-z_]/.test(value);
+}
+
+const PROVIDER_KEYS: ReadonlySet<string> = new Set(KeyAuthType.options);
+
+/** The strings later diagnostics point at, found while the file is parsed. */
+function stringCollector(text: string) {
+  let starts: number[] | undefined;
+  const range = (s: StringLiteral) => rangeAt((starts ??= lineStarts(text)), s.offset, s.length);
+  const secrets: SettingsFile['secrets'] = [];
+  const envKeys: SettingsFile['envKeys'] = [];
+  const onString = (s: StringLiteral) => {
+    if (looksLikeSecret(s.key, s.value)) secrets.push({ key: s.key, range: range(s) });
+    if (s.key !== 'envKey') return;
+    const p = s.path();
+    if (p.length === 4 && p[0] === 'modelProviders' && PROVIDER_KEYS.has(String(p[1])) && typeof p[2] === 'number') {
+      envKeys.push({ envKey: s.value, range: range(s) });
+    }
+  };
+  return { onString, secrets, envKeys, starts: () => (starts ??= lineStarts(text)) };
 }
 
 function deleteAt(obj: unknown, path: readonly PropertyKey[]): void {
@@ -41,7 +68,7 @@ function compactArrays(v: unknown): unknown {
   return v;
 }
 
-export function rangeOfPath(starts: number[], tree: Node | undefined, path: (string | number)[]): Range {
+function rangeOfPath(starts: number[], tree: Node | undefined, path: (string | number)[]): Range {
   let node: Node | undefined;
   for (let n = path.length; n >= 0 && !node; n--) node = tree ? findNodeAtLocation(tree, path.slice(0, n)) : undefined;
   if (!node) return rangeAt(starts, 0, 1);
@@ -59,7 +86,7 @@ export async function readSettingsFile(
   path: string | null,
   previous?: SettingsFile,
 ): Promise<SettingsFile> {
-  const base = { scope, path: path ?? '', tree: undefined, text: '', lineStarts: [0], diagnostics: [] as Diagnostic[] };
+  const base = { scope, path: path ?? '', diagnostics: [] as Diagnostic[], secrets: [], envKeys: [] };
   if (!path) return { ...base, exists: false, settings: {}, parseError: null };
   let text: string;
   try {
@@ -77,11 +104,12 @@ export async function readSettingsFile(
       diagnostics: [{ path, message, severity: 'error' }],
     };
   }
-  const starts = lineStarts(text);
   const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const rootIsObject = tree?.type === 'object';
+  const strings = stringCollector(text);
+  const value = parseJsonc(text, errors, strings.onString);
+  const rootIsObject = value !== null && typeof value === 'object' && !Array.isArray(value);
   if (errors.length > 0 || (text.trim() !== '' && !rootIsObject)) {
+    const starts = strings.starts();
     const diagnostics: Diagnostic[] = errors.map((e) => {
       const range = rangeAt(starts, e.offset, e.length);
       return {
@@ -94,20 +122,12 @@ export async function readSettingsFile(
     if (diagnostics.length === 0) {
       diagnostics.push({ path, severity: 'error', range: rangeAt(starts, 0, 1), message: 'settings must be a JSON object' });
     }
-    const first = diagnostics[0]!;
-    return {
-      scope,
-      path,
-      exists: true,
-      text,
-      tree,
-      lineStarts: starts,
-      settings: previous?.settings ?? {},
-      parseError: first.message,
-      diagnostics,
-    };
+    return { ...base, path, exists: true, settings: previous?.settings ?? {}, parseError: diagnostics[0]!.message, diagnostics };
   }
-  const raw = tree ? (jsonValueOf(tree) as Record<string, unknown>) : {};
+  const raw = (rootIsObject ? value : {}) as Record<string, unknown>;
+  // The syntax tree only serves the ranges of the few diagnostics below.
+  let tree: Node | undefined;
+  const rangeOf = (p: (string | number)[]) => rangeOfPath(strings.starts(), (tree ??= parseTree(text, [], JSONC_OPTIONS)), p);
   const diagnostics: Diagnostic[] = [];
   const parsed = Settings.safeParse(raw);
   if (!parsed.success) {
@@ -116,7 +136,7 @@ export async function readSettingsFile(
       diagnostics.push({
         path,
         severity: 'error',
-        range: rangeOfPath(starts, tree, p),
+        range: rangeOf(p),
         message: `${p.join('.') || '(root)'}: ${issue.message}; this value is ignored`,
       });
       // Drop the offending value (a whole model entry for a bad field in it), keep the rest.
@@ -132,11 +152,11 @@ export async function readSettingsFile(
         diagnostics.push({
           path,
           severity: 'warning',
-          range: rangeOfPath(starts, tree, ['modelProviders', key]),
+          range: rangeOf(['modelProviders', key]),
           message: `modelProviders.${key} is not a protocol Qwen Code knows (use one of ${MODEL_PROVIDER_KEYS.join(', ')}); its models are ignored`,
         });
       }
     }
   }
-  return { scope, path, exists: true, text, tree, lineStarts: starts, settings: raw, parseError: null, diagnostics };
+  return { scope, path, exists: true, settings: raw, parseError: null, diagnostics, secrets: strings.secrets, envKeys: strings.envKeys };
 }
