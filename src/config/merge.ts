@@ -49,14 +49,15 @@ function mergeObject(
       if (!isPlainObject(existing)) forget(sources, path);
       for (const [k, v] of Object.entries(value)) {
         if (POISON_KEYS.has(k)) continue;
-        into[k] = v;
+        into[k] = structuredClone(v);
         forget(sources, `${path}.${k}`);
         sources.set(`${path}.${k}`, src);
       }
       target[key] = into;
     } else if ((strategy === 'union' || strategy === 'concat') && Array.isArray(value)) {
       const before = Array.isArray(existing) ? existing : [];
-      target[key] = strategy === 'union' ? [...new Set([...before, ...value])] : [...before, ...value];
+      const added = structuredClone(value);
+      target[key] = strategy === 'union' ? [...new Set([...before, ...added])] : [...before, ...added];
       sources.set(path, src);
     } else if (strategy === 'deep' && isPlainObject(value)) {
       if (!isPlainObject(existing)) {
@@ -72,12 +73,12 @@ function mergeObject(
   }
 }
 
-/** Merges scopes given lowest precedence first. */
+/** Merges scopes given lowest precedence first. The result shares nothing with the inputs. */
 export function mergeSettings(scopes: readonly ScopedSettings[]): MergedSettings {
   const value: Record<string, unknown> = {};
   const sources = new Map<string, Source>();
   for (const s of scopes) {
-    mergeObject(value, structuredClone(s.settings), '', { layer: 'settings', scope: s.scope, path: s.path }, sources);
+    mergeObject(value, s.settings, '', { layer: 'settings', scope: s.scope, path: s.path }, sources);
   }
   return { value, sources };
 }
