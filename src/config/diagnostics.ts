@@ -42,14 +42,15 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const f of inp.files) {
     if (!f.exists || f.parseError) continue;
-    for (const { key, range } of f.secrets) {
+    const secretRanges = f.locate(f.secrets.map((x) => x.path));
+    f.secrets.forEach(({ key }, n) => {
       out.push({
         path: f.path,
         severity: 'warning',
-        range,
+        range: secretRanges[n]!,
         message: `a secret${key ? ` (${key})` : ''} is written in plain text in settings.json: move it to ~/.qwen/.env (or sign in with an API key) and reference it with envKey`,
       });
-    }
+    });
     if (f.scope === 'workspace' && !inp.trusted) {
       out.push({
         path: f.path,
@@ -59,17 +60,16 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
       });
       continue;
     }
-    for (const { envKey, range } of f.envKeys) {
-      const v = inp.env.get(envKey);
-      if (!v || v.value === '') {
-        out.push({
-          path: f.path,
-          severity: 'warning',
-          range,
-          message: `${envKey} is not set anywhere, so this model cannot be used: sign in with an API key for it, or set ${envKey} in your environment or ~/.qwen/.env`,
-        });
-      }
-    }
+    const unset = f.envKeys.filter(({ envKey }) => (inp.env.get(envKey)?.value ?? '') === '');
+    const unsetRanges = f.locate(unset.map((x) => x.path));
+    unset.forEach(({ envKey }, n) => {
+      out.push({
+        path: f.path,
+        severity: 'warning',
+        range: unsetRanges[n]!,
+        message: `${envKey} is not set anywhere, so this model cannot be used: sign in with an API key for it, or set ${envKey} in your environment or ~/.qwen/.env`,
+      });
+    });
   }
   return out;
 }

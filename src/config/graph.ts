@@ -24,7 +24,7 @@ import { expandEnvVars } from './expand.js';
 import { getPath, type MergedSettings, mergeSettings } from './merge.js';
 import { type ConfigPaths, resolvePaths, SCOPE_ORDER } from './paths.js';
 import { readSettingsFile, type SettingsFile } from './settings-file.js';
-import { ModelConfig } from './settings-schema.js';
+import type { ModelConfig } from './settings-schema.js';
 import { explicitTrust, readTrustedFolders, type TrustFile } from './trust.js';
 import { dotenvDiagnostics, settingsDiagnostics } from './diagnostics.js';
 
@@ -117,7 +117,12 @@ function inferAuthType(env: Map<string, EnvEntry>): { authType: AuthType; source
   return null;
 }
 
-function buildCatalogue(merged: MergedSettings, env: Map<string, EnvEntry>, oauth: OAuthView): CatalogueModel[] {
+/**
+ * The models of the merged settings. Each entry passed ModelConfig when its
+ * file was read (invalid ones are gone by now); only what `$VAR` expansion
+ * can break, a base URL, is checked again.
+ */
+function buildCatalogue(merged: MergedSettings, env: Map<string, EnvEntry>, oauth: OAuthView, problems: Diagnostic[]): CatalogueModel[] {
   const out: CatalogueModel[] = [];
   const builtin: CatalogueModel = {
     id: QWEN_OAUTH_MODEL,
@@ -136,9 +141,15 @@ function buildCatalogue(merged: MergedSettings, env: Map<string, EnvEntry>, oaut
     const source = merged.sources.get(`modelProviders.${authType}`) ?? { layer: 'settings' };
     const seen = new Set<string>();
     for (const item of list) {
-      const parsed = ModelConfig.safeParse(item);
-      if (!parsed.success) continue;
-      const cfg = parsed.data;
+      const cfg = item as ModelConfig;
+      if (cfg.baseUrl !== undefined && !URL.canParse(cfg.baseUrl)) {
+        if (source.path) problems.push({
+          path: source.path,
+          severity: 'warning',
+          message: `modelProviders.${authType}: the baseUrl of "${cfg.id}" is not a URL once its $VAR references are expanded (is the variable set?); this model is ignored`,
+        });
+        continue;
+      }
       const fallback = defaultBaseUrl(authType, env);
       const baseUrl = cfg.baseUrl ?? fallback.url;
       // Later Qwen Code releases key a model by id + baseUrl; the first wins.
@@ -262,7 +273,8 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
     };
   } else active = inferAuthType(env);
 
-  const catalogue = buildCatalogue(merged, env, inp.oauth);
+  const catalogueProblems: Diagnostic[] = [];
+  const catalogue = buildCatalogue(merged, env, inp.oauth, catalogueProblems);
   const selection = resolveSelection(inp, merged, env, active, catalogue);
   if (selection && !catalogue.some((m) => m.id === selection.id && m.authType === selection.authType)) {
     // A model named only by --model, model.name or an env variable: list it too.
@@ -299,6 +311,7 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
   const diagnostics = [
     ...files.flatMap((f) => f.diagnostics),
     ...settingsDiagnostics({ files, trusted, env, catalogue, merged }),
+    ...catalogueProblems,
   ];
   if (dotenvFile) diagnostics.push(...dotenvDiagnostics(dotenvFile, layers.shadowed, layers.excluded));
   if (trustFile.error) diagnostics.push({ path: trustFile.path, message: trustFile.error, severity: 'error' });

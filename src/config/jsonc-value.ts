@@ -22,27 +22,14 @@ export function jsonValueOf(node: Node): unknown {
   }
 }
 
-/** A string literal of a JSONC text, where it is and the property it belongs to. */
-export interface StringLiteral {
-  value: string;
-  offset: number;
-  length: number;
-  /** The nearest property name: an array's elements belong to the array's property. */
-  key: string | undefined;
-  /** The JSON path, computed on demand (it allocates). */
-  path(): (string | number)[];
-}
-
 /**
  * Parses JSONC straight into plain values, like `jsonValueOf(parseTree(…))`
  * without building the syntax tree: a large settings file's tree is several
- * times the size of its values. Every string literal is shown to `onString`.
+ * times the size of its values.
  */
-export function parseJsonc(text: string, errors: ParseError[], onString?: (s: StringLiteral) => void): unknown {
+export function parseJsonc(text: string, errors: ParseError[]): unknown {
   let root: unknown;
   const parents: (Record<string, unknown> | unknown[])[] = [];
-  /** For each open container, the property it belongs to. */
-  const keys: (string | undefined)[] = [];
   let key: string | undefined;
   const parent = () => parents[parents.length - 1];
   const put = (v: unknown) => {
@@ -53,13 +40,11 @@ export function parseJsonc(text: string, errors: ParseError[], onString?: (s: St
   };
   const open = (container: Record<string, unknown> | unknown[]) => {
     put(container);
-    keys.push(Array.isArray(parent()) ? keys[keys.length - 1] : key);
     parents.push(container);
     key = undefined;
   };
   const close = () => {
     parents.pop();
-    keys.pop();
   };
   visit(
     text,
@@ -71,12 +56,7 @@ export function parseJsonc(text: string, errors: ParseError[], onString?: (s: St
       onObjectEnd: close,
       onArrayBegin: () => open([]),
       onArrayEnd: close,
-      onLiteralValue: (value: unknown, offset, length, _line, _col, pathSupplier) => {
-        put(value);
-        if (typeof value === 'string' && onString) {
-          onString({ value, offset, length, key: Array.isArray(parent()) ? keys[keys.length - 1] : key, path: pathSupplier });
-        }
-      },
+      onLiteralValue: put,
       onError: (error, offset, length) => errors.push({ error, offset, length }),
     },
     JSONC_OPTIONS,

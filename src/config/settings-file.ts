@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import type * as z from 'zod/mini';
 import { findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { type Diagnostic, isSecretName, KeyAuthType, type Scope } from '../protocol/index.js';
-import { JSONC_OPTIONS, parseJsonc, type StringLiteral } from './jsonc-value.js';
-import { MODEL_PROVIDER_KEYS, Settings } from './settings-schema.js';
+import { JSONC_OPTIONS, parseJsonc, POISON_KEYS } from './jsonc-value.js';
+import { MODEL_PROVIDER_KEYS, ModelConfig, SettingsOutline } from './settings-schema.js';
 import { lineStarts, rangeAt, type Range } from './text-position.js';
+
+type JsonPath = (string | number)[];
 
 export interface SettingsFile {
   scope: Scope;
@@ -14,10 +17,12 @@ export interface SettingsFile {
   /** Set when the file does not parse; `settings` then holds the last good contents. */
   parseError: string | null;
   diagnostics: Diagnostic[];
-  /** Strings that look like secrets written in plain text, with the property they belong to. */
-  secrets: { key: string | undefined; range: Range }[];
+  /** Strings that look like secrets written in plain text, with the property each belongs to. */
+  secrets: { key: string | undefined; path: JsonPath }[];
   /** Every `modelProviders.<protocol>[i].envKey`, as the file has it (invalid entries too). */
-  envKeys: { envKey: string; range: Range }[];
+  envKeys: { envKey: string; path: JsonPath }[];
+  /** The ranges of some paths of the file, all in one call: the syntax tree is built for it and dropped. */
+  locate(paths: JsonPath[]): Range[];
 }
 
 const SECRET_SHAPES = [/^sk-[A-Za-z0-9_-]{8,}/, /^AIza[0-9A-Za-z_-]{20,}/];
@@ -28,23 +33,90 @@ function looksLikeSecret(key: string | undefined, value: string): boolean {
   return key !== undefined && isSecretName(key) && value !== '' && !/^\$\{?[A-Za-z_]/.test(value);
 }
 
-const PROVIDER_KEYS: ReadonlySet<string> = new Set(KeyAuthType.options);
+const PROVIDER_KEYS: ReadonlySet<string | number | undefined> = new Set(KeyAuthType.options);
+const START = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
 
-/** The strings later diagnostics point at, found while the file is parsed. */
-function stringCollector(text: string) {
-  let starts: number[] | undefined;
-  const range = (s: StringLiteral) => rangeAt((starts ??= lineStarts(text)), s.offset, s.length);
+/**
+ * Finds the strings later diagnostics point at, and drops prototype keys
+ * (JSON.parse keeps them as own properties). Array elements belong to the
+ * array's property.
+ */
+function scanStrings(root: Record<string, unknown>): Pick<SettingsFile, 'secrets' | 'envKeys'> {
   const secrets: SettingsFile['secrets'] = [];
   const envKeys: SettingsFile['envKeys'] = [];
-  const onString = (s: StringLiteral) => {
-    if (looksLikeSecret(s.key, s.value)) secrets.push({ key: s.key, range: range(s) });
-    if (s.key !== 'envKey') return;
-    const p = s.path();
-    if (p.length === 4 && p[0] === 'modelProviders' && PROVIDER_KEYS.has(String(p[1])) && typeof p[2] === 'number') {
-      envKeys.push({ envKey: s.value, range: range(s) });
+  const path: JsonPath = [];
+  const walk = (v: unknown, key: string | undefined): void => {
+    if (typeof v === 'string') {
+      if (looksLikeSecret(key, v)) secrets.push({ key, path: [...path] });
+      if (key === 'envKey' && path.length === 4 && path[0] === 'modelProviders' && PROVIDER_KEYS.has(path[1]) && typeof path[2] === 'number') {
+        envKeys.push({ envKey: v, path: [...path] });
+      }
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        path.push(i);
+        walk(x, key);
+        path.pop();
+      });
+    } else if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        if (POISON_KEYS.has(k)) {
+          delete o[k];
+          continue;
+        }
+        path.push(k);
+        walk(o[k], k);
+        path.pop();
+      }
     }
   };
-  return { onString, secrets, envKeys, starts: () => (starts ??= lineStarts(text)) };
+  walk(root, undefined);
+  return { secrets, envKeys };
+}
+
+/** Offsets and paths of a text as LSP ranges. */
+function locator(text: string) {
+  let starts: number[] | undefined;
+  const at = (offset: number, length: number) => rangeAt((starts ??= lineStarts(text)), offset, length);
+  const locate = (paths: JsonPath[]): Range[] => {
+    if (paths.length === 0) return [];
+    const tree = parseTree(text, [], JSONC_OPTIONS);
+    return paths.map((p) => {
+      let node: Node | undefined;
+      for (let n = p.length; n >= 0 && !node; n--) node = tree ? findNodeAtLocation(tree, p.slice(0, n)) : undefined;
+      if (!node) return at(0, 1);
+      // Point at the key when there is one: that is what a person looks for.
+      const target = node.parent?.type === 'property' && node.parent.children?.[0] ? node.parent.children[0] : node;
+      return at(target.offset, target.length);
+    });
+  };
+  return { at, locate };
+}
+
+/** Every schema problem of a settings file, model entries checked one at a time. */
+function schemaIssues(raw: Record<string, unknown>): z.core.$ZodIssue[] {
+  const outline = SettingsOutline.safeParse(raw);
+  const issues = outline.success ? [] : [...outline.error.issues];
+  const providers = raw.modelProviders;
+  if (providers === null || typeof providers !== 'object') return issues;
+  for (const [key, list] of Object.entries(providers)) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((item: unknown, i) => {
+      const r = ModelConfig.safeParse(item);
+      if (!r.success) for (const issue of r.error.issues) issues.push({ ...issue, path: ['modelProviders', key, i, ...issue.path] });
+    });
+  }
+  return issues;
+}
+
+/** Plain JSON (most settings files) goes through the native parser; comments and trailing commas through jsonc. */
+function parseSettingsText(text: string): { value: unknown; errors: ParseError[] } {
+  try {
+    return { value: JSON.parse(text), errors: [] };
+  } catch {
+    const errors: ParseError[] = [];
+    return { value: parseJsonc(text, errors), errors };
+  }
 }
 
 function deleteAt(obj: unknown, path: readonly PropertyKey[]): void {
@@ -68,15 +140,6 @@ function compactArrays(v: unknown): unknown {
   return v;
 }
 
-function rangeOfPath(starts: number[], tree: Node | undefined, path: (string | number)[]): Range {
-  let node: Node | undefined;
-  for (let n = path.length; n >= 0 && !node; n--) node = tree ? findNodeAtLocation(tree, path.slice(0, n)) : undefined;
-  if (!node) return rangeAt(starts, 0, 1);
-  // Point at the key when there is one: that is what a person looks for.
-  const target = node.parent?.type === 'property' && node.parent.children?.[0] ? node.parent.children[0] : node;
-  return rangeAt(starts, target.offset, target.length);
-}
-
 /**
  * Reads one settings scope. A file that fails to parse keeps `previous`
  * (its last good contents), so the server keeps serving what it had.
@@ -86,7 +149,7 @@ export async function readSettingsFile(
   path: string | null,
   previous?: SettingsFile,
 ): Promise<SettingsFile> {
-  const base = { scope, path: path ?? '', diagnostics: [] as Diagnostic[], secrets: [], envKeys: [] };
+  const base = { scope, path: path ?? '', diagnostics: [] as Diagnostic[], secrets: [], envKeys: [], locate: (ps: JsonPath[]) => ps.map(() => START) };
   if (!path) return { ...base, exists: false, settings: {}, parseError: null };
   let text: string;
   try {
@@ -104,14 +167,12 @@ export async function readSettingsFile(
       diagnostics: [{ path, message, severity: 'error' }],
     };
   }
-  const errors: ParseError[] = [];
-  const strings = stringCollector(text);
-  const value = parseJsonc(text, errors, strings.onString);
+  const { value, errors } = parseSettingsText(text);
+  const { at, locate } = locator(text);
   const rootIsObject = value !== null && typeof value === 'object' && !Array.isArray(value);
   if (errors.length > 0 || (text.trim() !== '' && !rootIsObject)) {
-    const starts = strings.starts();
     const diagnostics: Diagnostic[] = errors.map((e) => {
-      const range = rangeAt(starts, e.offset, e.length);
+      const range = at(e.offset, e.length);
       return {
         path,
         severity: 'error',
@@ -120,43 +181,42 @@ export async function readSettingsFile(
       };
     });
     if (diagnostics.length === 0) {
-      diagnostics.push({ path, severity: 'error', range: rangeAt(starts, 0, 1), message: 'settings must be a JSON object' });
+      diagnostics.push({ path, severity: 'error', range: START, message: 'settings must be a JSON object' });
     }
     return { ...base, path, exists: true, settings: previous?.settings ?? {}, parseError: diagnostics[0]!.message, diagnostics };
   }
   const raw = (rootIsObject ? value : {}) as Record<string, unknown>;
-  // The syntax tree only serves the ranges of the few diagnostics below.
-  let tree: Node | undefined;
-  const rangeOf = (p: (string | number)[]) => rangeOfPath(strings.starts(), (tree ??= parseTree(text, [], JSONC_OPTIONS)), p);
+  // Before the clean-up below: diagnostics point at the file's own indices.
+  const strings = scanStrings(raw);
   const diagnostics: Diagnostic[] = [];
-  const parsed = Settings.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const p = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+  const issues = schemaIssues(raw);
+  if (issues.length > 0) {
+    const paths = issues.map((i) => i.path.filter((k): k is string | number => typeof k !== 'symbol'));
+    const ranges = locate(paths);
+    issues.forEach((issue, n) => {
+      const p = paths[n]!;
       diagnostics.push({
         path,
         severity: 'error',
-        range: rangeOf(p),
+        range: ranges[n]!,
         message: `${p.join('.') || '(root)'}: ${issue.message}; this value is ignored`,
       });
       // Drop the offending value (a whole model entry for a bad field in it), keep the rest.
       const cut = p[0] === 'modelProviders' && p.length > 3 ? p.slice(0, 3) : p;
       deleteAt(raw, cut);
-    }
+    });
     compactArrays(raw);
   }
   const providers = raw.modelProviders;
-  if (providers && typeof providers === 'object') {
-    for (const key of Object.keys(providers)) {
-      if (!(MODEL_PROVIDER_KEYS as readonly string[]).includes(key)) {
-        diagnostics.push({
-          path,
-          severity: 'warning',
-          range: rangeOf(['modelProviders', key]),
-          message: `modelProviders.${key} is not a protocol Qwen Code knows (use one of ${MODEL_PROVIDER_KEYS.join(', ')}); its models are ignored`,
-        });
-      }
-    }
-  }
-  return { scope, path, exists: true, settings: raw, parseError: null, diagnostics, secrets: strings.secrets, envKeys: strings.envKeys };
+  const unknown = providers && typeof providers === 'object' ? Object.keys(providers).filter((k) => !PROVIDER_KEYS.has(k)) : [];
+  const unknownRanges = locate(unknown.map((k) => ['modelProviders', k]));
+  unknown.forEach((key, n) => {
+    diagnostics.push({
+      path,
+      severity: 'warning',
+      range: unknownRanges[n]!,
+      message: `modelProviders.${key} is not a protocol Qwen Code knows (use one of ${MODEL_PROVIDER_KEYS.join(', ')}); its models are ignored`,
+    });
+  });
+  return { scope, path, exists: true, settings: raw, parseError: null, diagnostics, ...strings, locate };
 }

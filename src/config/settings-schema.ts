@@ -12,7 +12,8 @@ export const ModelConfig = z.looseObject({
   name: z.optional(z.string()),
   description: z.optional(z.string()),
   envKey: z.optional(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'envKey must be an environment variable name'))),
-  baseUrl: z.optional(z.url()),
+  // A `$VAR` reference is checked once expanded (config graph).
+  baseUrl: z.optional(z.union([z.url(), z.string().check(z.regex(/\$\{?[A-Za-z_]/))], { error: 'Invalid URL' })),
   capabilities: Record(z.unknown()),
   generationConfig: z.optional(
     z.looseObject({
@@ -46,3 +47,10 @@ export const Settings = z.looseObject({
   modelProviders: Record(z.array(ModelConfig)),
 });
 export type Settings = z.infer<typeof Settings>;
+
+/**
+ * What a settings file is checked against in one go; each model entry is
+ * then checked on its own against ModelConfig, so that a file with a
+ * thousand models never holds a thousand parsed copies at once.
+ */
+export const SettingsOutline = z.extend(Settings, { modelProviders: Record(z.array(z.unknown())) });

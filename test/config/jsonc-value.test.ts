@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTree, type ParseError } from 'jsonc-parser';
-import { JSONC_OPTIONS, jsonValueOf, parseJsonc, type StringLiteral } from '../../src/config/jsonc-value.js';
+import { JSONC_OPTIONS, jsonValueOf, parseJsonc } from '../../src/config/jsonc-value.js';
 
 const TEXTS = [
   '{}',
@@ -27,19 +27,4 @@ describe('parseJsonc (settings files without a syntax tree)', () => {
     });
   }
 
-  it('tells each string its property (array elements: the array\'s) and its path', () => {
-    const seen: Omit<StringLiteral, 'path'>[] = [];
-    const paths: unknown[] = [];
-    parseJsonc('{ "env": { "A_KEY": "v1" }, "keys": ["k1", ["k2"]], "m": [{ "envKey": "E" }] }', [], (s) => {
-      seen.push({ value: s.value, offset: s.offset, length: s.length, key: s.key });
-      paths.push(s.path());
-    });
-    assert.deepEqual(
-      seen.map((s) => [s.value, s.key]),
-      [['v1', 'A_KEY'], ['k1', 'keys'], ['k2', 'keys'], ['E', 'envKey']],
-    );
-    assert.deepEqual(paths, [['env', 'A_KEY'], ['keys', 0], ['keys', 1, 0], ['m', 0, 'envKey']]);
-    assert.equal(seen[0]!.offset, 20);
-    assert.equal(seen[0]!.length, 4);
-  });
 });

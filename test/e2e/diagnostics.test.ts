@@ -70,4 +70,19 @@ describe('diagnostics for the files the server reads', () => {
     assert.equal(t.trusted, true);
     assert.equal((await srv.request('config/resolve')).settings['model.name'].value, 'from-untrusted');
   });
+
+  it('a baseUrl written as a $VAR reference is checked once expanded', async () => {
+    const path = await ctx.sb.write(
+      'home/.qwen/settings.json',
+      '{ "modelProviders": { "openai": [{ "id": "via-var", "baseUrl": "${MY_LLM_URL}/v1" }, { "id": "plain" }] } }',
+    );
+    const set = await ctx.start({ env: { MY_LLM_URL: 'http://127.0.0.1:9' } });
+    const models = (await set.request('model/list')).groups.find((g: any) => g.authType === 'openai').models;
+    assert.equal(models.find((m: any) => m.id === 'via-var')?.baseUrl, 'http://127.0.0.1:9/v1');
+    const { srv, diagnostics } = await diagnosticsFor(path);
+    const d = diagnostics.find((x) => x.message.includes('"via-var" is not a URL once its $VAR references are expanded'));
+    assert.ok(d, JSON.stringify(diagnostics));
+    const ids = (await srv.request('model/list')).groups.find((g: any) => g.authType === 'openai').models.map((m: any) => m.id);
+    assert.deepEqual(ids, ['plain']);
+  });
 });
