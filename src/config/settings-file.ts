@@ -98,7 +98,7 @@ function schemaIssues(raw: Record<string, unknown>): z.core.$ZodIssue[] {
   const outline = SettingsOutline.safeParse(raw);
   const issues = outline.success ? [] : [...outline.error.issues];
   const providers = raw.modelProviders;
-  if (providers === null || typeof providers !== 'object') return issues;
+  if (providers === null || typeof providers !== 'object' || Array.isArray(providers)) return issues;
   for (const [key, list] of Object.entries(providers)) {
     if (!Array.isArray(list)) continue;
     list.forEach((item: unknown, i) => {
