@@ -1,4 +1,5 @@
-import { type Node, type ParseError, visit } from 'jsonc-parser';
+import { findNodeAtLocation, type Node, type ParseError, parseTree, visit } from 'jsonc-parser';
+import { lineStarts, type Range, rangeAt } from './text-position.js';
 
 /** Keys never merged or read: they would reach Object.prototype. */
 export const POISON_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -65,3 +66,25 @@ export function parseJsonc(text: string, errors: ParseError[]): unknown {
 }
 
 export const JSONC_OPTIONS = { allowTrailingComma: true, disallowComments: false } as const;
+
+export type JsonPath = (string | number)[];
+
+/** Offsets and paths of a text as LSP ranges. */
+export function locator(text: string) {
+  let starts: number[] | undefined;
+  const at = (offset: number, length: number) => rangeAt((starts ??= lineStarts(text)), offset, length);
+  const locate = (paths: JsonPath[]): Range[] => {
+    if (paths.length === 0) return [];
+    const tree = parseTree(text, [], JSONC_OPTIONS);
+    return paths.map((p) => {
+      let node: Node | undefined;
+      for (let n = p.length; n >= 0 && !node; n--) node = tree ? findNodeAtLocation(tree, p.slice(0, n)) : undefined;
+      if (!node) return at(0, 1);
+      // Point at the key when there is one: that is what a person looks for.
+      const target = node.parent?.type === 'property' && node.parent.children?.[0] ? node.parent.children[0] : node;
+      return at(target.offset, target.length);
+    });
+  };
+  return { at, locate };
+}
+

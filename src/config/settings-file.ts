@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type * as z from 'zod/mini';
-import { findNodeAtLocation, type Node, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { type Diagnostic, isSecretName, KeyAuthType, type Scope } from '../protocol/index.js';
-import { JSONC_OPTIONS, parseJsonc, POISON_KEYS } from './jsonc-value.js';
+import { printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { Diagnostic, Scope } from '../protocol/index.js';
+import { type JsonPath, locator, parseJsonc } from './jsonc-value.js';
 import { MODEL_PROVIDER_KEYS, ModelConfig, SettingsOutline } from './settings-schema.js';
-import { lineStarts, rangeAt, type Range } from './text-position.js';
+import { type FoundStrings, PROVIDER_KEYS, scanStrings } from './settings-strings.js';
+import type { Range } from './text-position.js';
 
-type JsonPath = (string | number)[];
+const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
 
-export interface SettingsFile {
+export interface SettingsFile extends FoundStrings {
   scope: Scope;
   path: string;
   exists: boolean;
@@ -17,80 +18,8 @@ export interface SettingsFile {
   /** Set when the file does not parse; `settings` then holds the last good contents. */
   parseError: string | null;
   diagnostics: Diagnostic[];
-  /** Strings that look like secrets written in plain text, with the property each belongs to. */
-  secrets: { key: string | undefined; path: JsonPath }[];
-  /** Every `modelProviders.<protocol>[i].envKey`, as the file has it (invalid entries too). */
-  envKeys: { envKey: string; path: JsonPath }[];
   /** The ranges of some paths of the file, all in one call: the syntax tree is built for it and dropped. */
   locate(paths: JsonPath[]): Range[];
-}
-
-const SECRET_SHAPES = [/^sk-[A-Za-z0-9_-]{8,}/, /^AIza[0-9A-Za-z_-]{20,}/];
-
-function looksLikeSecret(key: string | undefined, value: string): boolean {
-  if (SECRET_SHAPES.some((re) => re.test(value))) return true;
-  // `$VAR` references are the right way to name a secret in settings.
-  return key !== undefined && isSecretName(key) && value !== '' && !/^\$\{?[A-Za-z_]/.test(value);
-}
-
-const PROVIDER_KEYS: ReadonlySet<string | number | undefined> = new Set(KeyAuthType.options);
-const START = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
-
-/**
- * Finds the strings later diagnostics point at, and drops prototype keys
- * (JSON.parse keeps them as own properties). Array elements belong to the
- * array's property.
- */
-function scanStrings(root: Record<string, unknown>): Pick<SettingsFile, 'secrets' | 'envKeys'> {
-  const secrets: SettingsFile['secrets'] = [];
-  const envKeys: SettingsFile['envKeys'] = [];
-  const path: JsonPath = [];
-  const walk = (v: unknown, key: string | undefined): void => {
-    if (typeof v === 'string') {
-      if (looksLikeSecret(key, v)) secrets.push({ key, path: [...path] });
-      if (key === 'envKey' && path.length === 4 && path[0] === 'modelProviders' && PROVIDER_KEYS.has(path[1]) && typeof path[2] === 'number') {
-        envKeys.push({ envKey: v, path: [...path] });
-      }
-    } else if (Array.isArray(v)) {
-      v.forEach((x, i) => {
-        path.push(i);
-        walk(x, key);
-        path.pop();
-      });
-    } else if (v !== null && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) {
-        if (POISON_KEYS.has(k)) {
-          delete o[k];
-          continue;
-        }
-        path.push(k);
-        walk(o[k], k);
-        path.pop();
-      }
-    }
-  };
-  walk(root, undefined);
-  return { secrets, envKeys };
-}
-
-/** Offsets and paths of a text as LSP ranges. */
-function locator(text: string) {
-  let starts: number[] | undefined;
-  const at = (offset: number, length: number) => rangeAt((starts ??= lineStarts(text)), offset, length);
-  const locate = (paths: JsonPath[]): Range[] => {
-    if (paths.length === 0) return [];
-    const tree = parseTree(text, [], JSONC_OPTIONS);
-    return paths.map((p) => {
-      let node: Node | undefined;
-      for (let n = p.length; n >= 0 && !node; n--) node = tree ? findNodeAtLocation(tree, p.slice(0, n)) : undefined;
-      if (!node) return at(0, 1);
-      // Point at the key when there is one: that is what a person looks for.
-      const target = node.parent?.type === 'property' && node.parent.children?.[0] ? node.parent.children[0] : node;
-      return at(target.offset, target.length);
-    });
-  };
-  return { at, locate };
 }
 
 /** Every schema problem of a settings file, model entries checked one at a time. */
