@@ -4,7 +4,7 @@
  * config changed (unchanged, the server sends the answer it encoded before).
  * Without the pipe and without a client parsing the answer.
  */
-import type { Message } from 'vscode-languageserver/node';
+import type { Message } from 'vscode-jsonrpc/node';
 import { encodeResult, messageBody } from '../src/connection/encoded.js';
 import { Logger } from '../src/connection/logger.js';
 import { createServices } from '../src/handlers/index.js';

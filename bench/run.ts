@@ -225,7 +225,7 @@ async function edit(): Promise<void> {
 // ---- 4. peak RSS ------------------------------------------------------------
 
 async function rss(bare: string): Promise<void> {
-  const RUNS = 3;
+  const RUNS = 5;
   /** Median over RUNS fresh processes of VmHWM after init and `requests`. */
   const peak = async (file: string, settings: string, keys: boolean, requests: string[]) =>
     withSandbox(settings, async (sb) => {
@@ -283,7 +283,7 @@ async function main(): Promise<void> {
   });
 
   console.log(`\nqwen-agent-server benchmarks: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}`);
-  console.log('times: median (p90); start-up 15 runs, model/list 100 after 30 warm-up, edits 15, RSS median of 3 processes\n');
+  console.log('times: median (p90); start-up 15 runs, model/list 100 after 30 warm-up, edits 15, RSS median of 5 processes\n');
   const w = Math.max(...rows.map((r) => r.what.length));
   const fw = Math.max(...rows.map((r) => r.figure.length));
   for (const r of rows) {

@@ -4,10 +4,19 @@
  * `initialize` from plain data while the rest (schemas, config graph,
  * handlers) loads; requests wait for it.
  */
-import { createConnection, ResponseError, StreamMessageReader } from 'vscode-languageserver/node';
+import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader } from 'vscode-jsonrpc/node';
 import type { App } from './app.js';
 import { HELP, parseCli, UsageError, type CliArgs } from './cli/args.js';
-import { createContentTypeDecoder, type Handle, type Lifecycle, FrameWriter, Logger, registerMethods } from './connection/index.js';
+import {
+  createContentTypeDecoder,
+  endWithClient,
+  FrameWriter,
+  type Handle,
+  type Lifecycle,
+  Logger,
+  registerMethods,
+  watchParent,
+} from './connection/index.js';
 import { NOTIFICATION_METHODS, PROTOCOL_VERSION, REQUEST_METHODS } from './protocol/names.js';
 import { VERSION } from './version.js';
 
@@ -18,7 +27,7 @@ function serve(args: CliArgs): void {
     charset: 'utf-8',
     contentTypeDecoder: createContentTypeDecoder(() => writer),
   });
-  const conn = createConnection(reader, writer);
+  const conn = createMessageConnection(reader, writer);
   // Nothing but protocol frames may reach stdout.
   console.log = console.info = console.warn = console.debug = (...a: unknown[]) => log.info(a.map(String).join(' '));
   const life: Lifecycle = { initialized: false, shutdown: false };
@@ -39,7 +48,10 @@ function serve(args: CliArgs): void {
     }
   };
 
-  conn.onInitialize((raw) => {
+  conn.onRequest('initialize', (raw: unknown) => {
+    if (life.initialized) return new ResponseError(ErrorCodes.InvalidRequest, 'the server is already initialized');
+    const pid = (raw as { processId?: unknown } | null)?.processId;
+    if (typeof pid === 'number' && args.clientProcessId === undefined) watchParent(pid, life);
     app = import('./app.js').then((m) =>
       m.startApp(raw, args, {
         log,
@@ -59,11 +71,14 @@ function serve(args: CliArgs): void {
       },
     };
   });
-  conn.onInitialized(() => void app?.then((a) => a.started(), () => undefined));
-  conn.onShutdown(async () => {
+  conn.onNotification('initialized', () => void app?.then((a) => a.started(), () => undefined));
+  conn.onRequest('shutdown', async () => {
     life.shutdown = true;
     await app?.then((a) => a.dispose(), () => undefined);
+    return null;
   });
+  endWithClient(conn, process.stdin, life);
+  if (args.clientProcessId !== undefined) watchParent(args.clientProcessId, life);
   registerMethods(conn, REQUEST_METHODS, life, () => (app ? handle : undefined));
   conn.listen();
 }

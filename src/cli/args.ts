@@ -13,6 +13,8 @@ export interface CliArgs {
   openaiBaseUrl?: string;
   cwd?: string;
   logFile?: string;
+  /** The editor's process, from `--clientProcessId`: the server ends when it does. */
+  clientProcessId?: number;
 }
 
 export const HELP = `qwen-agent-server: sign in to AI coding models and pick one, for any editor.
@@ -60,7 +62,7 @@ export function parseCli(argv: string[]): CliArgs {
         'no-color': { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
-        // Passed by some LSP clients; the server watches its parent through initialize's processId.
+        // Passed by some LSP clients, like initialize's processId: the server ends with that process.
         clientProcessId: { type: 'string' },
       },
     });
@@ -89,5 +91,7 @@ export function parseCli(argv: string[]): CliArgs {
   if (v['openai-base-url'] !== undefined) args.openaiBaseUrl = v['openai-base-url'];
   if (v.cwd !== undefined) args.cwd = v.cwd;
   if (v['log-file'] !== undefined) args.logFile = v['log-file'];
+  const pid = Number(v.clientProcessId);
+  if (v.clientProcessId !== undefined && Number.isInteger(pid) && pid > 0) args.clientProcessId = pid;
   return args;
 }

@@ -1,4 +1,4 @@
-import type { Message, MessageWriter } from 'vscode-languageserver/node';
+import type { Message, MessageWriter } from 'vscode-jsonrpc/node';
 
 /** A notification nobody handles: what a message we already answered turns into. */
 const ANSWERED: Message = { jsonrpc: '2.0', method: '$/qwenAgent/answered' } as Message;

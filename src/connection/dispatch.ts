@@ -1,9 +1,5 @@
-import { type CancellationToken, type Connection, ErrorCodes, ResponseError } from 'vscode-languageserver/node';
-
-export interface Lifecycle {
-  initialized: boolean;
-  shutdown: boolean;
-}
+import { type CancellationToken, ErrorCodes, type MessageConnection, ResponseError } from 'vscode-jsonrpc/node';
+import type { Lifecycle } from './lifecycle.js';
 
 export type Handle = (method: string, raw: unknown, token: CancellationToken) => Promise<unknown>;
 
@@ -12,7 +8,7 @@ export type Handle = (method: string, raw: unknown, token: CancellationToken) =>
  * -32600 after shutdown); unknown methods get -32601. The work itself is
  * `handle`'s, which loads after start-up.
  */
-export function registerMethods(conn: Connection, methods: readonly string[], life: Lifecycle, handle: () => Handle | undefined): void {
+export function registerMethods(conn: MessageConnection, methods: readonly string[], life: Lifecycle, handle: () => Handle | undefined): void {
   const notInitialized = () => new ResponseError(ErrorCodes.ServerNotInitialized, 'the server is not initialized: send initialize first');
   for (const method of methods) {
     // vscode-jsonrpc passes only the token when a request has no params.

@@ -1,4 +1,4 @@
-import type { Message } from 'vscode-languageserver/node';
+import type { Message } from 'vscode-jsonrpc/node';
 
 const BYTES = Symbol('qwen-agent.encodedResult');
 

@@ -1,6 +1,6 @@
-import { type CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { type CancellationToken, ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import * as z from 'zod/mini';
-import { InvalidParamsError, type ParamsOf, type RequestName, Requests, type ResultOf, ServerError } from '../protocol/index.js';
+import { InvalidParamsError, type ParamsOf, type RequestName, Requests, type ResultOf, RpcErrorCode, ServerError } from '../protocol/index.js';
 import type { Handle } from './dispatch.js';
 import type { Encoded } from './encoded.js';
 import type { Logger } from './logger.js';
@@ -45,7 +45,7 @@ export function createHandle(table: HandlerTable, log: Logger): Handle {
     }
     try {
       const result = await handler(parsed.data as never, token);
-      if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+      if (token.isCancellationRequested) return new ResponseError(RpcErrorCode.RequestCancelled, 'request cancelled');
       return result;
     } catch (err) {
       return toResponseError(err, log, method);

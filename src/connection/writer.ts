@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-languageserver/node';
+import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
 import { messageBody } from './encoded.js';
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { sandboxPerTest } from '../support/per-test.js';
 import { SERVER } from '../support/server.js';
@@ -86,5 +86,42 @@ describe('lifecycle and bad input', () => {
     assert.equal(byId.get(8)?.error.code, -32602);
     assert.ok(byId.get(9)?.result?.layers, `still serving after all of it: ${JSON.stringify(byId.get(9)).slice(0, 300)}`);
     assert.ok(!stdout.includes('NOTICE'), 'only protocol frames on stdout');
+  });
+
+  it('ends as LSP says: exit after shutdown is code 0, exit alone is 1, a closed stdin or a gone editor ends it too', async () => {
+    const exitCode = (child: ChildProcess) =>
+      new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+    const clean = await ctx.start();
+    assert.equal(await clean.request('shutdown'), null);
+    clean.notify('exit');
+    assert.equal(await exitCode(clean.child), 0);
+
+    const abrupt = await ctx.start();
+    abrupt.notify('exit');
+    assert.equal(await exitCode(abrupt.child), 1);
+
+    const again = await ctx.start();
+    assert.equal((await again.requestError('initialize', { processId: null, capabilities: {} })).code, -32600);
+
+    // Without the test client on the pipes: it would write to a closed stdin.
+    const bare = (args: string[] = []) => {
+      const child = spawn(process.execPath, [SERVER, '--stdio', ...args], { cwd: ctx.sb.project, env: ctx.sb.env });
+      child.stdin.write(frame(init));
+      return child;
+    };
+    const closed = bare();
+    closed.stdin.end();
+    assert.equal(await exitCode(closed), 1);
+
+    // An editor that dies without closing our stdin: its process id, from --clientProcessId, is watched.
+    const editor = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300)']);
+    const orphan = bare(['--clientProcessId', String(editor.pid)]);
+    const started = Date.now();
+    try {
+      assert.equal(await Promise.race([exitCode(orphan), new Promise((r) => setTimeout(() => r('still running'), 8000))]), 1);
+      assert.ok(Date.now() - started < 8000);
+    } finally {
+      orphan.kill('SIGKILL');
+    }
   });
 });
