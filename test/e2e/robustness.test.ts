@@ -53,6 +53,9 @@ describe('lifecycle and bad input', () => {
     assert.equal(bad.code, -32602);
     assert.ok(Array.isArray(bad.data.issues) && bad.data.issues.length >= 2);
     assert.ok(bad.data.issues.some((i: any) => i.path.includes('scope')));
+    // Messages a person can act on, not a bare "Invalid input".
+    assert.match(bad.message, /id: Invalid input: expected string, received number/);
+    assert.match(bad.message, /scope: Invalid option: expected one of "user"\|"workspace"\|"session"/);
     assert.ok((await srv.request('model/list')).groups.length >= 1, 'still serving');
   });
 
