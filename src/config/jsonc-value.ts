@@ -1,4 +1,4 @@
-import { findNodeAtLocation, type Node, type ParseError, parseTree, visit } from 'jsonc-parser';
+import { type Node, type ParseError, visit } from 'jsonc-parser';
 import { lineStarts, type Range, rangeAt } from './text-position.js';
 
 /** Keys never merged or read: they would reach Object.prototype. */
@@ -69,22 +69,64 @@ export const JSONC_OPTIONS = { allowTrailingComma: true, disallowComments: false
 
 export type JsonPath = (string | number)[];
 
+const pathKey = (p: JsonPath): string => JSON.stringify(p);
+
+/**
+ * Where each path is in a JSONC text, in one pass and without a syntax
+ * tree: the property name for an object's value (what a person looks for),
+ * the whole value for an array element or the root. A path that is not there
+ * falls back to its nearest ancestor that is; with a repeated key, the first.
+ */
+export function findPaths(text: string, paths: JsonPath[]): ({ offset: number; length: number } | undefined)[] {
+  const wanted = new Set<string>();
+  for (const p of paths) for (let n = 0; n <= p.length; n++) wanted.add(pathKey(p.slice(0, n)));
+  const found = new Map<string, { offset: number; length: number }>();
+  /** Containers that are array elements or the root: their span is known at their end. */
+  const open: { key: string | undefined; offset: number }[] = [];
+  const spanned = (path: JsonPath) => path.length === 0 || typeof path[path.length - 1] === 'number';
+  const begin = (offset: number, _l: number, _sl: number, _sc: number, pathSupplier: () => JsonPath) => {
+    const path = pathSupplier();
+    const key = spanned(path) ? pathKey(path) : undefined;
+    open.push({ key: key !== undefined && wanted.has(key) ? key : undefined, offset });
+  };
+  const end = (offset: number, length: number) => {
+    const c = open.pop();
+    if (c?.key !== undefined && !found.has(c.key)) found.set(c.key, { offset: c.offset, length: offset + length - c.offset });
+  };
+  visit(
+    text,
+    {
+      onObjectBegin: begin,
+      onArrayBegin: begin,
+      onObjectEnd: end,
+      onArrayEnd: end,
+      onObjectProperty: (name, offset, length, _sl, _sc, pathSupplier) => {
+        const key = pathKey([...pathSupplier(), name]);
+        if (wanted.has(key) && !found.has(key)) found.set(key, { offset, length });
+      },
+      onLiteralValue: (_v: unknown, offset, length, _sl, _sc, pathSupplier) => {
+        const path = pathSupplier();
+        if (!spanned(path)) return;
+        const key = pathKey(path);
+        if (wanted.has(key) && !found.has(key)) found.set(key, { offset, length });
+      },
+    },
+    JSONC_OPTIONS,
+  );
+  return paths.map((p) => {
+    for (let n = p.length; n >= 0; n--) {
+      const hit = found.get(pathKey(p.slice(0, n)));
+      if (hit) return hit;
+    }
+    return undefined;
+  });
+}
+
 /** Offsets and paths of a text as LSP ranges. */
 export function locator(text: string) {
   let starts: number[] | undefined;
   const at = (offset: number, length: number) => rangeAt((starts ??= lineStarts(text)), offset, length);
-  const locate = (paths: JsonPath[]): Range[] => {
-    if (paths.length === 0) return [];
-    const tree = parseTree(text, [], JSONC_OPTIONS);
-    return paths.map((p) => {
-      let node: Node | undefined;
-      for (let n = p.length; n >= 0 && !node; n--) node = tree ? findNodeAtLocation(tree, p.slice(0, n)) : undefined;
-      if (!node) return at(0, 1);
-      // Point at the key when there is one: that is what a person looks for.
-      const target = node.parent?.type === 'property' && node.parent.children?.[0] ? node.parent.children[0] : node;
-      return at(target.offset, target.length);
-    });
-  };
+  const locate = (paths: JsonPath[]): Range[] =>
+    paths.length === 0 ? [] : findPaths(text, paths).map((hit) => (hit ? at(hit.offset, hit.length) : at(0, 1)));
   return { at, locate };
 }
-

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseTree, type ParseError } from 'jsonc-parser';
-import { JSONC_OPTIONS, jsonValueOf, parseJsonc } from '../../src/config/jsonc-value.js';
+import { findNodeAtLocation, type Node, parseTree, type ParseError } from 'jsonc-parser';
+import { findPaths, JSONC_OPTIONS, type JsonPath, jsonValueOf, parseJsonc } from '../../src/config/jsonc-value.js';
 
 const TEXTS = [
   '{}',
@@ -27,4 +27,50 @@ describe('parseJsonc (settings files without a syntax tree)', () => {
     });
   }
 
+});
+
+/** What the syntax tree says of a path: the oracle for findPaths. */
+function fromTree(text: string, p: JsonPath): { offset: number; length: number } | undefined {
+  const tree = parseTree(text, [], JSONC_OPTIONS);
+  let node: Node | undefined;
+  for (let n = p.length; n >= 0 && !node; n--) node = tree ? findNodeAtLocation(tree, p.slice(0, n)) : undefined;
+  if (!node) return undefined;
+  const target = node.parent?.type === 'property' && node.parent.children?.[0] ? node.parent.children[0] : node;
+  return { offset: target.offset, length: target.length };
+}
+
+describe('findPaths (diagnostic ranges without a syntax tree)', () => {
+  const text = `// settings
+{
+  "modelProviders": {
+    "openai": [
+      { "id": "a", "envKey": "A_KEY" },
+      { "id": 5, "envKey": "B_KEY", },
+      [1, { "deep": true }],
+    ],
+    "mistral": [{ "id": "x" }],
+  },
+  "env": { "SOME_API_KEY": "sk-secret", "SOME_API_KEY": "again" },
+  "list": ["x", "y"]
+}`;
+  const paths: JsonPath[] = [
+    [],
+    ['modelProviders'],
+    ['modelProviders', 'openai', 0, 'envKey'],
+    ['modelProviders', 'openai', 1, 'id'],
+    ['modelProviders', 'openai', 1],
+    ['modelProviders', 'openai', 2, 1, 'deep'],
+    ['modelProviders', 'openai', 2, 0],
+    ['modelProviders', 'openai', 9, 'envKey'],
+    ['modelProviders', 'mistral'],
+    ['env', 'SOME_API_KEY'],
+    ['list', 1],
+    ['nowhere', 'at', 'all'],
+  ];
+  it('points where the syntax tree points, for every kind of path', () => {
+    assert.deepEqual(
+      findPaths(text, paths),
+      paths.map((p) => fromTree(text, p)),
+    );
+  });
 });
