@@ -1,7 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import * as z from 'zod/mini';
-import { describeError } from './errors.js';
-import { credentialMissing, elapsed, errorContext, listing } from './shared.js';
+import { listing, probing } from './shared.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
 import { anthropicBaseUrl, retriesOf, stderrLogger, timeoutOf } from './util.js';
 
@@ -25,22 +24,10 @@ async function client(t: ProviderTarget, opts: CallOptions): Promise<Anthropic> 
 const ModelItem = z.looseObject({ id: z.string().check(z.minLength(1)), display_name: z.optional(z.string()) });
 
 export const anthropicAdapter: ProviderAdapter = {
-  async probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
-    const missing = credentialMissing(m);
-    if (missing) return missing;
-    const ctx = errorContext(m, anthropicBaseUrl(m), opts);
-    let started = performance.now();
-    try {
-      const c = await client(m, opts);
-      started = performance.now();
-      await c.messages.create(
-        { model: m.id, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] },
-        { signal: opts.signal },
-      );
-      return { ok: true, latencyMs: elapsed(started) };
-    } catch (err) {
-      return { ok: false, latencyMs: elapsed(started), error: describeError(err, ctx) };
-    }
+  probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
+    return probing(m, anthropicBaseUrl(m), opts, () => client(m, opts), (c) =>
+      c.messages.create({ model: m.id, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] }, { signal: opts.signal }),
+    );
   },
 
   listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {

@@ -1,7 +1,6 @@
 import type { GoogleGenAI } from '@google/genai';
 import * as z from 'zod/mini';
-import { describeError } from './errors.js';
-import { credentialMissing, elapsed, errorContext, listing } from './shared.js';
+import { listing, probing } from './shared.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
 import { googleBaseUrl, retriesOf, sleep, timeoutOf, withStdoutQuiet } from './util.js';
 
@@ -68,25 +67,16 @@ function modelId(name: string): string {
 }
 
 export const googleAdapter: ProviderAdapter = {
-  async probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
-    const missing = credentialMissing(m);
-    if (missing) return missing;
-    const ctx = errorContext(m, googleBaseUrl(m).baseUrl, opts);
-    let started = performance.now();
-    try {
-      const c = await client(m, opts);
-      started = performance.now();
-      await withRetries(retriesOf(m), opts.signal, () =>
+  probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
+    return probing(m, googleBaseUrl(m).baseUrl, opts, () => client(m, opts), (c) =>
+      withRetries(retriesOf(m), opts.signal, () =>
         c.models.generateContent({
           model: m.id,
           contents: 'ping',
           config: { maxOutputTokens: 1, ...(opts.signal ? { abortSignal: opts.signal } : {}) },
         }),
-      );
-      return { ok: true, latencyMs: elapsed(started) };
-    } catch (err) {
-      return { ok: false, latencyMs: elapsed(started), error: describeError(err, ctx) };
-    }
+      ),
+    );
   },
 
   listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {

@@ -1,9 +1,8 @@
 import type OpenAI from 'openai';
 import * as z from 'zod/mini';
-import { describeError } from './errors.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
 import { openAIBaseUrl, retriesOf, stderrLogger, timeoutOf } from './util.js';
-import { credentialMissing, elapsed, errorContext, listing } from './shared.js';
+import { listing, probing } from './shared.js';
 
 async function client(t: ProviderTarget, opts: CallOptions): Promise<OpenAI> {
   const { default: OpenAIClient } = await import('openai');
@@ -29,14 +28,8 @@ function wantsMaxCompletionTokens(err: unknown): boolean {
 const ModelItem = z.looseObject({ id: z.string().check(z.minLength(1)), owned_by: z.optional(z.string()) });
 
 export const openaiAdapter: ProviderAdapter = {
-  async probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
-    const missing = credentialMissing(m);
-    if (missing) return missing;
-    const ctx = errorContext(m, openAIBaseUrl(m), opts);
-    let started = performance.now();
-    try {
-      const c = await client(m, opts);
-      started = performance.now();
+  probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
+    return probing(m, openAIBaseUrl(m), opts, () => client(m, opts), async (c) => {
       // extra_body goes first so that it cannot change the model, the prompt or the budget.
       const extra = m.extraBody ?? {};
       // DashScope refuses `enable_thinking: true` on non-streaming calls, and Qwen Code
@@ -60,10 +53,7 @@ export const openaiAdapter: ProviderAdapter = {
         if (!wantsMaxCompletionTokens(err)) throw err;
         await send({ max_completion_tokens: 1 });
       }
-      return { ok: true, latencyMs: elapsed(started) };
-    } catch (err) {
-      return { ok: false, latencyMs: elapsed(started), error: describeError(err, ctx) };
-    }
+    });
   },
 
   listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {

@@ -44,3 +44,29 @@ export async function listing(
     throw toServerError(describeError(err, ctx));
   }
 }
+
+/**
+ * What every adapter's probe shares: no request without a key, the latency
+ * of the call alone (not the SDK's loading), and any failure as a
+ * ProbeResult without the key.
+ */
+export async function probing<C>(
+  m: ResolvedModel,
+  baseUrl: string,
+  opts: CallOptions,
+  connect: () => Promise<C>,
+  call: (client: C) => Promise<unknown>,
+): Promise<ProbeResult> {
+  const missing = credentialMissing(m);
+  if (missing) return missing;
+  const ctx = errorContext(m, baseUrl, opts);
+  let started = performance.now();
+  try {
+    const c = await connect();
+    started = performance.now();
+    await call(c);
+    return { ok: true, latencyMs: elapsed(started) };
+  } catch (err) {
+    return { ok: false, latencyMs: elapsed(started), error: describeError(err, ctx) };
+  }
+}
