@@ -96,6 +96,7 @@ describe('lifecycle and bad input', () => {
       new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
     const clean = await ctx.start();
     assert.equal(await clean.request('shutdown'), null);
+    assert.equal((await clean.requestError('model/list')).code, -32600, 'no work after shutdown');
     clean.notify('exit');
     assert.equal(await exitCode(clean.child), 0);
 
