@@ -4,6 +4,7 @@ import type { DotenvFile } from './dotenv.js';
 import type { EnvEntry } from './env-layers.js';
 import type { MergedSettings } from './merge.js';
 import type { SettingsFile } from './settings-file.js';
+import { FILE_START } from './text-position.js';
 
 export interface DiagnosticInputs {
   files: SettingsFile[];
@@ -55,7 +56,7 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
       out.push({
         path: f.path,
         severity: 'warning',
-        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+        range: FILE_START,
         message: 'this folder is not trusted, so its settings are not applied: trust it (workspace/trust) if you want them',
       });
       continue;

@@ -18,4 +18,5 @@ export {
 export { getPath } from './merge.js';
 export { type ConfigPaths, resolvePaths, SCOPE_ORDER } from './paths.js';
 export { ModelConfig, Settings } from './settings-schema.js';
+export { FILE_START } from './text-position.js';
 export { explicitTrust } from './trust.js';

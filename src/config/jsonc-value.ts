@@ -1,5 +1,5 @@
 import { type Node, type ParseError, visit } from 'jsonc-parser';
-import { lineStarts, type Range, rangeAt } from './text-position.js';
+import { FILE_START, lineStarts, type Range, rangeAt } from './text-position.js';
 
 /** Keys never merged or read: they would reach Object.prototype. */
 export const POISON_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -127,6 +127,6 @@ export function locator(text: string) {
   let starts: number[] | undefined;
   const at = (offset: number, length: number) => rangeAt((starts ??= lineStarts(text)), offset, length);
   const locate = (paths: JsonPath[]): Range[] =>
-    paths.length === 0 ? [] : findPaths(text, paths).map((hit) => (hit ? at(hit.offset, hit.length) : at(0, 1)));
+    paths.length === 0 ? [] : findPaths(text, paths).map((hit) => (hit ? at(hit.offset, hit.length) : FILE_START));
   return { at, locate };
 }

@@ -5,9 +5,7 @@ import type { Diagnostic, Scope } from '../protocol/index.js';
 import { type JsonPath, locator, parseJsonc } from './jsonc-value.js';
 import { MODEL_PROVIDER_KEYS, ModelConfig, SettingsOutline } from './settings-schema.js';
 import { type FoundStrings, PROVIDER_KEYS, scanStrings } from './settings-strings.js';
-import type { Range } from './text-position.js';
-
-const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+import { FILE_START, type Range } from './text-position.js';
 
 export interface SettingsFile extends FoundStrings {
   scope: Scope;
@@ -18,7 +16,7 @@ export interface SettingsFile extends FoundStrings {
   /** Set when the file does not parse; `settings` then holds the last good contents. */
   parseError: string | null;
   diagnostics: Diagnostic[];
-  /** The ranges of some paths of the file, all in one call: the syntax tree is built for it and dropped. */
+  /** The ranges of some paths of the file, found in one pass over its text (see findPaths). */
   locate(paths: JsonPath[]): Range[];
 }
 
@@ -78,7 +76,7 @@ export async function readSettingsFile(
   path: string | null,
   previous?: SettingsFile,
 ): Promise<SettingsFile> {
-  const base = { scope, path: path ?? '', diagnostics: [] as Diagnostic[], secrets: [], envKeys: [], locate: (ps: JsonPath[]) => ps.map(() => START) };
+  const base = { scope, path: path ?? '', diagnostics: [] as Diagnostic[], secrets: [], envKeys: [], locate: (ps: JsonPath[]) => ps.map(() => FILE_START) };
   if (!path) return { ...base, exists: false, settings: {}, parseError: null };
   let text: string;
   try {
@@ -110,7 +108,7 @@ export async function readSettingsFile(
       };
     });
     if (diagnostics.length === 0) {
-      diagnostics.push({ path, severity: 'error', range: START, message: 'settings must be a JSON object' });
+      diagnostics.push({ path, severity: 'error', range: FILE_START, message: 'settings must be a JSON object' });
     }
     return { ...base, path, exists: true, settings: previous?.settings ?? {}, parseError: diagnostics[0]!.message, diagnostics };
   }

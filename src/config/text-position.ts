@@ -16,6 +16,9 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** Where a diagnostic with nothing more precise to point at goes: the file's first character. */
+export const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+
 export function positionAt(starts: number[], offset: number): Position {
   let lo = 0;
   let hi = starts.length - 1;

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import {
   type ConfigGraph,
   type ConfigInputs,
+  FILE_START,
   type LastGood,
   type OAuthView,
   type Overrides,
@@ -132,7 +133,7 @@ export class WorkspaceState {
     const paths = new Set([...byPath.keys(), ...this.published.keys()]);
     for (const path of paths) {
       const list = (byPath.get(path) ?? []).map((d) => ({
-        range: d.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+        range: d.range ?? FILE_START,
         severity: LSP_SEVERITY[d.severity],
         source: 'qwen-agent',
         message: d.message,
