@@ -43,7 +43,12 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const f of inp.files) {
     if (!f.exists || f.parseError) continue;
-    const secretRanges = f.locate(f.secrets.map((x) => x.path));
+    const trusted = f.scope !== 'workspace' || inp.trusted;
+    const unset = trusted ? f.envKeys.filter(({ envKey }) => (inp.env.get(envKey)?.value ?? '') === '') : [];
+    // One pass over the file's text for every range below.
+    const ranges = f.locate([...f.secrets.map((x) => x.path), ...unset.map((x) => x.path)]);
+    const secretRanges = ranges.slice(0, f.secrets.length);
+    const unsetRanges = ranges.slice(f.secrets.length);
     f.secrets.forEach(({ key }, n) => {
       out.push({
         path: f.path,
@@ -52,7 +57,7 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
         message: `a secret${key ? ` (${key})` : ''} is written in plain text in settings.json: move it to ~/.qwen/.env (or sign in with an API key) and reference it with envKey`,
       });
     });
-    if (f.scope === 'workspace' && !inp.trusted) {
+    if (!trusted) {
       out.push({
         path: f.path,
         severity: 'warning',
@@ -61,8 +66,6 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
       });
       continue;
     }
-    const unset = f.envKeys.filter(({ envKey }) => (inp.env.get(envKey)?.value ?? '') === '');
-    const unsetRanges = f.locate(unset.map((x) => x.path));
     unset.forEach(({ envKey }, n) => {
       out.push({
         path: f.path,

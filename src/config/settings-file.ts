@@ -3,8 +3,8 @@ import type * as z from 'zod/mini';
 import { printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Diagnostic, Scope } from '../protocol/index.js';
 import { type JsonPath, locator, parseJsonc } from './jsonc-value.js';
-import { MODEL_PROVIDER_KEYS, ModelConfig, SettingsOutline } from './settings-schema.js';
-import { type FoundStrings, PROVIDER_KEYS, scanStrings } from './settings-strings.js';
+import { isModelProviderKey, MODEL_PROVIDER_KEYS, ModelConfig, SettingsOutline } from './settings-schema.js';
+import { type FoundStrings, scanStrings } from './settings-strings.js';
 import { FILE_START, type Range } from './text-position.js';
 
 export interface SettingsFile extends FoundStrings {
@@ -135,7 +135,7 @@ export async function readSettingsFile(
     compactArrays(raw);
   }
   const providers = raw.modelProviders;
-  const unknown = providers && typeof providers === 'object' ? Object.keys(providers).filter((k) => !PROVIDER_KEYS.has(k)) : [];
+  const unknown = providers && typeof providers === 'object' ? Object.keys(providers).filter((k) => !isModelProviderKey(k)) : [];
   const unknownRanges = locate(unknown.map((k) => ['modelProviders', k]));
   unknown.forEach((key, n) => {
     diagnostics.push({

@@ -29,6 +29,8 @@ export const ModelConfig = z.looseObject({
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 export const MODEL_PROVIDER_KEYS = ['openai', 'anthropic', 'gemini', 'vertex-ai'] as const;
+/** For membership tests on keys read from a file. */
+export const isModelProviderKey = (k: unknown): boolean => (MODEL_PROVIDER_KEYS as readonly unknown[]).includes(k);
 
 export const Settings = z.looseObject({
   $version: z.optional(z.number()),

@@ -1,5 +1,6 @@
-import { isSecretName, KeyAuthType } from '../protocol/index.js';
+import { isSecretName } from '../protocol/index.js';
 import { type JsonPath, POISON_KEYS } from './jsonc-value.js';
+import { isModelProviderKey } from './settings-schema.js';
 
 /** The strings of a settings file that later diagnostics point at, by path. */
 export interface FoundStrings {
@@ -17,7 +18,6 @@ function looksLikeSecret(key: string | undefined, value: string): boolean {
   return key !== undefined && isSecretName(key) && value !== '' && !/^\$\{?[A-Za-z_]/.test(value);
 }
 
-export const PROVIDER_KEYS: ReadonlySet<string | number | undefined> = new Set(KeyAuthType.options);
 /**
  * Finds the strings later diagnostics point at, and drops prototype keys
  * (JSON.parse keeps them as own properties). Array elements belong to the
@@ -30,7 +30,7 @@ export function scanStrings(root: Record<string, unknown>): FoundStrings {
   const walk = (v: unknown, key: string | undefined): void => {
     if (typeof v === 'string') {
       if (looksLikeSecret(key, v)) secrets.push({ key, path: [...path] });
-      if (key === 'envKey' && path.length === 4 && path[0] === 'modelProviders' && PROVIDER_KEYS.has(path[1]) && typeof path[2] === 'number') {
+      if (key === 'envKey' && path.length === 4 && path[0] === 'modelProviders' && isModelProviderKey(path[1]) && typeof path[2] === 'number') {
         envKeys.push({ envKey: v, path: [...path] });
       }
     } else if (Array.isArray(v)) {
