@@ -1,6 +1,7 @@
 import type { Message } from 'vscode-jsonrpc/node';
 
 const BYTES = Symbol('qwen-agent.encodedResult');
+const CLOSE = Buffer.from('}');
 
 /**
  * A result already serialised to JSON. The writer sends its bytes inside the
@@ -38,5 +39,3 @@ export function messageBody(msg: Message): Buffer[] {
   const { result: _, ...head } = msg as Message & { result: unknown };
   return [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"result":`, 'utf8'), result, CLOSE];
 }
-
-const CLOSE = Buffer.from('}');

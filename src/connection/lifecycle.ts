@@ -5,6 +5,11 @@ export interface Lifecycle {
   shutdown: boolean;
 }
 
+/** LSP's exit code: 0 when the client asked for `shutdown` first, 1 otherwise. */
+function exit(life: Lifecycle): never {
+  process.exit(life.shutdown ? 0 : 1);
+}
+
 /**
  * The end of a server process, as LSP has it: `exit` ends it (code 0 after
  * `shutdown`, 1 otherwise), and so does the client closing stdin. This is
@@ -12,10 +17,9 @@ export interface Lifecycle {
  * needs; the rest of that package is left out (it is 200 KB of code to load).
  */
 export function endWithClient(conn: MessageConnection, input: NodeJS.ReadableStream, life: Lifecycle): void {
-  const exit = () => process.exit(life.shutdown ? 0 : 1);
-  conn.onNotification('exit', exit);
-  input.on('end', exit);
-  input.on('close', exit);
+  conn.onNotification('exit', () => exit(life));
+  input.on('end', () => exit(life));
+  input.on('close', () => exit(life));
 }
 
 /** Ends the process when the editor's process is gone (it may die without closing our stdin). */
@@ -25,7 +29,7 @@ export function watchParent(pid: number, life: Lifecycle): void {
       process.kill(pid, 0);
     } catch (err) {
       // EPERM: it exists, but is not ours to signal.
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') process.exit(life.shutdown ? 0 : 1);
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') exit(life);
     }
   }, 3000);
   timer.unref();
