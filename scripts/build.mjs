@@ -3,13 +3,20 @@
 // Provider SDKs stay external: they are imported lazily, on first use.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// QAS_DIST builds elsewhere (a folder under the repo), so that parallel work
+// on one checkout doesn't replace the bundle another test run is using.
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = resolve(root, process.env.QAS_DIST || 'dist');
+rmSync(outdir, { recursive: true, force: true });
 await build({
+  absWorkingDir: root,
   entryPoints: ['src/server.ts'],
-  outdir: 'dist',
+  outdir,
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createMessageConnection,
@@ -10,7 +11,8 @@ import {
 } from 'vscode-jsonrpc/node';
 import type { Sandbox } from './sandbox.js';
 
-export const SERVER = fileURLToPath(new URL('../../dist/server.js', import.meta.url));
+/** The bundle under test: `dist/`, or the folder `QAS_DIST` names (see scripts/build.mjs). */
+export const SERVER = join(resolve(fileURLToPath(new URL('../..', import.meta.url)), process.env.QAS_DIST || 'dist'), 'server.js');
 
 export interface Notification {
   method: string;
