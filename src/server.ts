@@ -4,64 +4,63 @@
  * `initialize` from plain data while the rest (schemas, config graph,
  * handlers) loads; requests wait for it.
  */
-import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader } from 'vscode-jsonrpc/node';
+import { createConnection, ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import type { App } from './app.js';
-import { HELP, parseCli, UsageError, type CliArgs } from './cli/args.js';
-import {
-  createContentTypeDecoder,
-  endWithClient,
-  FrameWriter,
-  type Handle,
-  type Lifecycle,
-  Logger,
-  registerMethods,
-  watchParent,
-} from './connection/index.js';
+import { type CliArgs, HELP, parseCli, UsageError } from './cli/args.js';
+import { checkInitialize, type Handle, LazyApp, type Lifecycle, Logger, notInitialized, openTransport, registerMethods } from './connection/index.js';
 import { NOTIFICATION_METHODS, PROTOCOL_VERSION, REQUEST_METHODS } from './protocol/names.js';
 import { VERSION } from './version.js';
 
+const describe = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
 function serve(args: CliArgs): void {
   const log = new Logger(args.logFile);
-  const writer = new FrameWriter(process.stdout);
-  const reader = new StreamMessageReader(process.stdin, {
-    charset: 'utf-8',
-    contentTypeDecoder: createContentTypeDecoder(() => writer),
-  });
-  const conn = createMessageConnection(reader, writer);
+  const { reader, writer, reject } = openTransport(args.transport, (reason) => log.warn(`dropped input from the client: ${reason}`));
+  // vscode-languageserver: initialize → initialized → shutdown → exit with
+  // LSP's exit codes, and the editor's process watched (processId, --clientProcessId).
+  const conn = createConnection(reader, writer, { messageStrategy: checkInitialize(reject) });
   // Nothing but protocol frames may reach stdout.
   console.log = console.info = console.warn = console.debug = (...a: unknown[]) => log.info(a.map(String).join(' '));
   const life: Lifecycle = { initialized: false, shutdown: false };
+  // The client is gone (stdin closed, the socket or IPC channel dropped): end as `exit` would.
+  reader.onClose(() => process.exit(life.shutdown ? 0 : 1));
   // A long-lived server: a failure in background work (a watcher, a refresh) is logged, never fatal.
-  process.on('unhandledRejection', (err) => log.error(`background task failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  process.on('unhandledRejection', (err) => log.error(`background task failed: ${describe(err)}`));
+  // window/logMessage, once there is a client to read it.
+  const toClient = { error: 'error', warn: 'warn', info: 'info', debug: 'log' } as const;
   log.addSink((level, line) => {
-    if (!life.initialized) return;
-    const type = { error: 1, warn: 2, info: 3, debug: 4 }[level];
-    void conn.sendNotification('window/logMessage', { type, message: line });
+    if (life.initialized) conn.console[toClient[level]](line);
   });
-  let app: Promise<App> | undefined;
+
+  let init: unknown;
+  const app = new LazyApp<App>(
+    () =>
+      import('./app.js').then((m) =>
+        m.startApp(init, args, {
+          log,
+          notifier: { notify: (method, params) => void conn.sendNotification(method, params) },
+          showDocument: (uri) => {
+            void conn.sendRequest('window/showDocument', { uri, external: true }).catch(() => undefined);
+          },
+        }),
+      ),
+    (err) => log.error(`the server could not start (the next request tries again): ${describe(err)}`),
+  );
   const handle: Handle = async (method, raw, token) => {
+    let started: App;
     try {
-      return await (await app!).handle(method, raw, token);
-    } catch (err) {
-      log.error(`the server could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      return new ResponseError(-32603, 'the server could not start; details are in the server log');
+      started = await app.get();
+    } catch {
+      return new ResponseError(ErrorCodes.InternalError, 'the server could not start; details are in the server log');
     }
+    return started.handle(method, raw, token);
   };
 
-  conn.onRequest('initialize', (raw: unknown) => {
+  conn.onInitialize((params) => {
     if (life.initialized) return new ResponseError(ErrorCodes.InvalidRequest, 'the server is already initialized');
-    const pid = (raw as { processId?: unknown } | null)?.processId;
-    if (typeof pid === 'number' && args.clientProcessId === undefined) watchParent(pid, life);
-    app = import('./app.js').then((m) =>
-      m.startApp(raw, args, {
-        log,
-        notifier: { notify: (method, params) => void conn.sendNotification(method, params) },
-        showDocument: (uri) => {
-          void conn.sendRequest('window/showDocument', { uri, external: true }).catch(() => undefined);
-        },
-      }),
-    );
+    init = params;
     life.initialized = true;
+    void app.get().catch(() => undefined);
     return {
       serverInfo: { name: 'qwen-agent-server', version: VERSION },
       capabilities: {
@@ -71,29 +70,18 @@ function serve(args: CliArgs): void {
       },
     };
   });
-  conn.onNotification('initialized', () => void app?.then((a) => a.started(), () => undefined));
-  conn.onRequest('shutdown', async () => {
+  conn.onInitialized(() => app.markInitialized());
+  conn.onShutdown(async () => {
+    if (!life.initialized) return notInitialized();
     life.shutdown = true;
-    await app?.then((a) => a.dispose(), () => undefined);
-    return null;
+    await app.dispose();
   });
-  endWithClient(conn, process.stdin, life);
-  if (args.clientProcessId !== undefined) watchParent(args.clientProcessId, life);
-  registerMethods(conn, REQUEST_METHODS, life, () => (app ? handle : undefined));
+  registerMethods(conn, REQUEST_METHODS, life, handle);
   conn.listen();
 }
 
 async function main(): Promise<void> {
-  let args: CliArgs;
-  try {
-    args = parseCli(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`qwen-agent-server: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const args = parseCli(process.argv.slice(2));
   if (args.command === 'help') return void process.stdout.write(`${HELP}\n`);
   if (args.command === 'version') return void process.stdout.write(`${VERSION}\n`);
   if (args.command === 'status') {
@@ -104,4 +92,8 @@ async function main(): Promise<void> {
   serve(args);
 }
 
-void main();
+main().catch((err: unknown) => {
+  if (!(err instanceof UsageError)) throw err;
+  process.stderr.write(`qwen-agent-server: ${err.message}\n`);
+  process.exit(2);
+});

@@ -3,6 +3,9 @@ import { AUTH_TYPE_NAMES } from '../protocol/names.js';
 
 type AuthType = (typeof AUTH_TYPE_NAMES)[number];
 
+/** How the client reaches the server: LSP's four transports, as vscode-languageserver names them. */
+export type TransportChoice = { kind: 'stdio' } | { kind: 'node-ipc' } | { kind: 'socket'; port: number } | { kind: 'pipe'; name: string };
+
 export interface CliArgs {
   command: 'serve' | 'status' | 'help' | 'version';
   json: boolean;
@@ -13,14 +16,16 @@ export interface CliArgs {
   openaiBaseUrl?: string;
   cwd?: string;
   logFile?: string;
-  /** The editor's process, from `--clientProcessId`: the server ends when it does. */
-  clientProcessId?: number;
+  transport: TransportChoice;
 }
 
 export const HELP = `qwen-agent-server: sign in to AI coding models and pick one, for any editor.
 
 Usage:
   qwen-agent-server --stdio [options]    serve the JSON-RPC protocol on stdin/stdout
+  qwen-agent-server --node-ipc           ... on the Node IPC channel of the parent process
+  qwen-agent-server --socket=PORT        ... on a connection to 127.0.0.1:PORT
+  qwen-agent-server --pipe=NAME          ... on a connection to the named pipe or unix socket NAME
   qwen-agent-server status [--json]      show the resolved config, sign-in state and models
                                          for the current directory
 
@@ -31,6 +36,7 @@ Options:
       --openai-base-url <url>   OPENAI_BASE_URL for this process
       --cwd <dir>               the project folder (default: the current directory)
       --log-file <path>         also write logs to this file
+      --clientProcessId <pid>   end when this process does (as initialize's processId)
       --json                    (status) print JSON instead of a table
       --no-color                (status) no colours
   -v, --version                 print the version
@@ -51,6 +57,9 @@ export function parseCli(argv: string[]): CliArgs {
       strict: true,
       options: {
         stdio: { type: 'boolean' },
+        'node-ipc': { type: 'boolean' },
+        socket: { type: 'string' },
+        pipe: { type: 'string' },
         model: { type: 'string', short: 'm' },
         'auth-type': { type: 'string' },
         'openai-api-key': { type: 'string' },
@@ -62,7 +71,8 @@ export function parseCli(argv: string[]): CliArgs {
         'no-color': { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
-        // Passed by some LSP clients, like initialize's processId: the server ends with that process.
+        // Passed by some LSP clients, like initialize's processId; vscode-languageserver
+        // reads it from process.argv itself and ends the server with that process.
         clientProcessId: { type: 'string' },
       },
     });
@@ -84,6 +94,7 @@ export function parseCli(argv: string[]): CliArgs {
     command: v.help ? 'help' : v.version ? 'version' : first === 'status' ? 'status' : 'serve',
     json: v.json === true,
     color: v['no-color'] ? false : v.color,
+    transport: transportOf(v),
   };
   if (v.model !== undefined) args.model = v.model;
   if (authType) args.authType = authType;
@@ -91,7 +102,21 @@ export function parseCli(argv: string[]): CliArgs {
   if (v['openai-base-url'] !== undefined) args.openaiBaseUrl = v['openai-base-url'];
   if (v.cwd !== undefined) args.cwd = v.cwd;
   if (v['log-file'] !== undefined) args.logFile = v['log-file'];
-  const pid = Number(v.clientProcessId);
-  if (v.clientProcessId !== undefined && Number.isInteger(pid) && pid > 0) args.clientProcessId = pid;
   return args;
+}
+
+function transportOf(v: { stdio?: boolean; 'node-ipc'?: boolean; socket?: string; pipe?: string }): TransportChoice {
+  const chosen = [v.stdio && '--stdio', v['node-ipc'] && '--node-ipc', v.socket !== undefined && '--socket', v.pipe !== undefined && '--pipe'].filter(Boolean);
+  if (chosen.length > 1) throw new UsageError(`choose one transport, not ${chosen.join(' and ')}`);
+  if (v['node-ipc']) return { kind: 'node-ipc' };
+  if (v.socket !== undefined) {
+    const port = Number(v.socket);
+    if (!/^\d+$/.test(v.socket) || port < 1 || port > 65535) throw new UsageError('--socket needs a port number (1-65535)');
+    return { kind: 'socket', port };
+  }
+  if (v.pipe !== undefined) {
+    if (v.pipe === '') throw new UsageError('--pipe needs the name of a pipe or socket');
+    return { kind: 'pipe', name: v.pipe };
+  }
+  return { kind: 'stdio' };
 }

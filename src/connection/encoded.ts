@@ -15,12 +15,17 @@ export interface Encoded<T> {
   readonly _type?: T;
 }
 
-export function encodeResult<T>(value: T): Encoded<T> {
-  return { [BYTES]: Buffer.from(JSON.stringify(value), 'utf8') };
+/** `stringify` may change what is sent (the redaction pass, handlers/model.ts), not its type. */
+export function encodeResult<T>(value: T, stringify: (value: T) => string = JSON.stringify): Encoded<T> {
+  return { [BYTES]: Buffer.from(stringify(value), 'utf8') };
 }
 
 function bytesOf(v: unknown): Buffer | undefined {
   return v !== null && typeof v === 'object' && BYTES in v ? (v as Encoded<unknown>)[BYTES] : undefined;
+}
+
+export function isEncoded(v: unknown): v is Encoded<unknown> {
+  return bytesOf(v) !== undefined;
 }
 
 /** The value of an answer, whether or not it was encoded: for callers in this process. */
@@ -38,4 +43,9 @@ export function messageBody(msg: Message): Buffer[] {
   if (!result) return [Buffer.from(JSON.stringify(msg), 'utf8')];
   const { result: _, ...head } = msg as Message & { result: unknown };
   return [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"result":`, 'utf8'), result, CLOSE];
+}
+
+/** The message with an encoded result turned back into a value: for transports that serialise messages themselves (IPC). */
+export function plainMessage(msg: Message): Message {
+  return 'result' in msg && isEncoded(msg.result) ? ({ ...msg, result: decodeResult(msg.result) } as Message) : msg;
 }

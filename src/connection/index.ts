@@ -1,6 +1,5 @@
-export { createContentTypeDecoder } from './decoder.js';
-export { type Handle, registerMethods } from './dispatch.js';
-export { endWithClient, type Lifecycle, watchParent } from './lifecycle.js';
+export { checkInitialize, type Handle, type Lifecycle, notInitialized, registerMethods } from './dispatch.js';
+export { LazyApp, type StartedApp } from './lazy-app.js';
 export { Logger, type LogLevel } from './logger.js';
 export { decodeResult, type Encoded, encodeResult } from './encoded.js';
-export { FrameWriter } from './writer.js';
+export { openTransport, type Transport } from './transport.js';
