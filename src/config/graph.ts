@@ -23,7 +23,7 @@ import { type EnvEntry, type EnvLayers, type Override, resolveEnvLayers } from '
 import { expandEnvVars } from './expand.js';
 import { getPath, type MergedSettings, mergeSettings } from './merge.js';
 import { type ConfigPaths, resolvePaths, SCOPE_ORDER } from './paths.js';
-import { readSettingsFile, type SettingsFile } from './settings-file.js';
+import { readSettingsFile, type SettingsFile, settingsFileFailed } from './settings-file.js';
 import type { ModelConfig } from './settings-schema.js';
 import { explicitTrust, readTrustedFolders, type TrustFile } from './trust.js';
 import { dotenvDiagnostics, settingsDiagnostics } from './diagnostics.js';
@@ -209,6 +209,21 @@ function resolveSelection(
   return null;
 }
 
+/**
+ * One file's read, contained: whatever it throws becomes that file's
+ * problem, through `instead`. A graph that can't be computed would leave
+ * every request failing until a restart, even once the file is fixed.
+ */
+async function contained<T>(what: string, read: () => Promise<T>, instead: (reason: string) => T): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    // The error's name only: a message may quote the file, secrets included.
+    const name = err instanceof Error ? err.name : typeof err;
+    return instead(`${what} failed (${name}); please report this`);
+  }
+}
+
 /** Reads every input and derives the whole graph. Never throws for bad files: they become diagnostics. */
 export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new Map()): Promise<ConfigGraph> {
   const cwd = resolve(inp.cwd);
@@ -216,14 +231,19 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
   const files = await Promise.all(
     SCOPE_ORDER.map((scope) => {
       const p = paths.settings[scope];
-      return readSettingsFile(scope, p, p ? lastGood.get(p) : undefined);
+      const previous = p ? lastGood.get(p) : undefined;
+      return contained(`reading ${p}`, () => readSettingsFile(scope, p, previous), (reason) => settingsFileFailed(scope, p ?? '', previous, reason));
     }),
   );
   for (const f of files) if (f.exists && !f.parseError) lastGood.set(f.path, f);
   const byScope = (s: Scope) => files.find((f) => f.scope === s)!;
 
   // Trust is read from system and user settings only.
-  const trustFile = await readTrustedFolders(paths.trustedFolders);
+  const trustFile = await contained(`reading ${paths.trustedFolders}`, () => readTrustedFolders(paths.trustedFolders), (error) => ({
+    path: paths.trustedFolders,
+    rules: {},
+    error,
+  }));
   const trustSettings = mergeSettings(
     [byScope('user'), byScope('system')].map((f) => ({ scope: f.scope, path: f.path, settings: f.settings })),
   );
@@ -236,7 +256,11 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
     .map((f) => ({ scope: f.scope, path: f.path, settings: expandEnvVars(f.settings, inp.processEnv) }));
   const merged = mergeSettings(expanded);
 
-  const dotenvFile = await findDotenv(cwd, paths.home, paths.qwenDir, trusted);
+  const dotenvProblems: Diagnostic[] = [];
+  const dotenvFile = await contained(`.env discovery from ${cwd}`, () => findDotenv(cwd, paths.home, paths.qwenDir, trusted, dotenvProblems), (reason) => {
+    dotenvProblems.push({ path: cwd, severity: 'error', message: reason });
+    return null;
+  });
   const excludedSetting = getPath(merged.value, 'advanced.excludedEnvVars');
   const excludedEnvVars = Array.isArray(excludedSetting)
     ? excludedSetting.filter((x): x is string => typeof x === 'string')
@@ -312,6 +336,7 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
     ...files.flatMap((f) => f.diagnostics),
     ...settingsDiagnostics({ files, trusted, env, catalogue, merged }),
     ...catalogueProblems,
+    ...dotenvProblems,
   ];
   if (dotenvFile) diagnostics.push(...dotenvDiagnostics(dotenvFile, layers.shadowed, layers.excluded));
   if (trustFile.error) diagnostics.push({ path: trustFile.path, message: trustFile.error, severity: 'error' });

@@ -67,6 +67,64 @@ export function parseJsonc(text: string, errors: ParseError[]): unknown {
 
 export const JSONC_OPTIONS = { allowTrailingComma: true, disallowComments: false } as const;
 
+/**
+ * How deep a file the server reads may nest. No setting nests more than a
+ * few levels; the bound keeps every recursive walk of a file's value
+ * (jsonc-parser's, ours, structuredClone, JSON.stringify) far from the end
+ * of the stack, which 100,000 nested arrays would otherwise reach.
+ */
+export const MAX_NESTING = 100;
+
+export const tooDeepMessage = (path: string) =>
+  `${path} nests arrays or objects more than ${MAX_NESTING} levels deep, which no setting needs, so it is not read: flatten it`;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SLASH = 0x2f;
+const STAR = 0x2a;
+const LF = 0x0a;
+const CR = 0x0d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * The offset of the first `[` or `{` that opens level MAX_NESTING + 1, or
+ * -1: a plain loop, safe to run before any recursive parser (about 1 ms for
+ * a settings file with 1,000 models). Strings and comments end where
+ * jsonc-parser's scanner ends them (a string also at a line break; a
+ * backslash escapes any character). A closer that does not match the
+ * innermost opener is not counted as closing anything: the parser skips it
+ * too and stays as deep (`[},[},…` nests without bound).
+ */
+export function nestingOverflow(text: string, max = MAX_NESTING): number {
+  const open: number[] = [];
+  const len = text.length;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < len; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        // A line break ends the string without being part of it: it is white space, skipping it is fine.
+        else if (d === QUOTE || d === LF || d === CR) break;
+      }
+    } else if (c === SLASH && text.charCodeAt(i + 1) === SLASH) {
+      while (i + 1 < len && text.charCodeAt(i + 1) !== LF && text.charCodeAt(i + 1) !== CR) i++;
+    } else if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+      const end = text.indexOf('*/', i + 2);
+      i = end === -1 ? len : end + 1;
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (open.length === max) return i;
+      open.push(c);
+    } else if ((c === CLOSE_BRACKET && open[open.length - 1] === OPEN_BRACKET) || (c === CLOSE_BRACE && open[open.length - 1] === OPEN_BRACE)) {
+      open.pop();
+    }
+  }
+  return -1;
+}
+
 export type JsonPath = (string | number)[];
 
 const pathKey = (p: JsonPath): string => JSON.stringify(p);

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type * as z from 'zod/mini';
 import { printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Diagnostic, Scope } from '../protocol/index.js';
-import { type JsonPath, locator, parseJsonc } from './jsonc-value.js';
+import { type JsonPath, locator, nestingOverflow, parseJsonc, tooDeepMessage } from './jsonc-value.js';
+import { readText } from './read-text.js';
 import { isModelProviderKey, MODEL_PROVIDER_KEYS, ModelConfig, SettingsOutline } from './settings-schema.js';
 import { type FoundStrings, scanStrings } from './settings-strings.js';
 import { FILE_START, type Range } from './text-position.js';
@@ -67,8 +67,25 @@ function compactArrays(v: unknown): unknown {
   return v;
 }
 
+const KEEPS_LAST_GOOD = 'The server keeps using the last good contents and will not write to this file until it is fixed.';
+/** Said of files refused before parsing: whether a write refuses them too is the write path's to say. */
+const KEEPS_READING_LAST_GOOD = 'The server keeps using the last good contents until it is fixed.';
+
+const nothingFound = () => ({ secrets: [], envKeys: [], locate: (ps: JsonPath[]) => ps.map(() => FILE_START) });
+
+/** A settings file that is there but can't be used: its last good contents stand in for it. */
+function unusable(scope: Scope, path: string, previous: SettingsFile | undefined, diagnostics: Diagnostic[]): SettingsFile {
+  return { scope, path, exists: true, settings: previous?.settings ?? {}, parseError: diagnostics[0]!.message, diagnostics, ...nothingFound() };
+}
+
+/** For a read that failed in a way nobody foresaw: one diagnostic, the last good contents kept. */
+export function settingsFileFailed(scope: Scope, path: string, previous: SettingsFile | undefined, reason: string): SettingsFile {
+  return unusable(scope, path, previous, [{ path, severity: 'error', range: FILE_START, message: `${reason}. ${KEEPS_READING_LAST_GOOD}` }]);
+}
+
 /**
- * Reads one settings scope. A file that fails to parse keeps `previous`
+ * Reads one settings scope. A file that can't be used (unreadable, not a
+ * regular file, too large, nested too deep, not parsing) keeps `previous`
  * (its last good contents), so the server keeps serving what it had.
  */
 export async function readSettingsFile(
@@ -76,26 +93,19 @@ export async function readSettingsFile(
   path: string | null,
   previous?: SettingsFile,
 ): Promise<SettingsFile> {
-  const base = { scope, path: path ?? '', diagnostics: [] as Diagnostic[], secrets: [], envKeys: [], locate: (ps: JsonPath[]) => ps.map(() => FILE_START) };
-  if (!path) return { ...base, exists: false, settings: {}, parseError: null };
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { ...base, path, exists: false, settings: {}, parseError: null };
-    const message = `cannot read ${path}: ${code ?? String(err)}`;
-    return {
-      ...base,
-      path,
-      exists: true,
-      settings: previous?.settings ?? {},
-      parseError: message,
-      diagnostics: [{ path, message, severity: 'error' }],
-    };
+  const missing = { scope, path: path ?? '', exists: false, settings: {}, parseError: null, diagnostics: [], ...nothingFound() };
+  if (!path) return missing;
+  const read = await readText(path, 'settings');
+  if (read.kind === 'missing') return missing;
+  if (read.kind === 'refused') return settingsFileFailed(scope, path, previous, read.message);
+  const { text } = read;
+  const { at, locate } = locator(text);
+  // Before any parser: they all recurse, and a deep enough file overflows the stack.
+  const deep = nestingOverflow(text);
+  if (deep !== -1) {
+    return unusable(scope, path, previous, [{ path, severity: 'error', range: at(deep, 1), message: `${tooDeepMessage(path)}. ${KEEPS_READING_LAST_GOOD}` }]);
   }
   const { value, errors } = parseSettingsText(text);
-  const { at, locate } = locator(text);
   const rootIsObject = value !== null && typeof value === 'object' && !Array.isArray(value);
   if (errors.length > 0 || (text.trim() !== '' && !rootIsObject)) {
     const diagnostics: Diagnostic[] = errors.map((e) => {
@@ -104,13 +114,13 @@ export async function readSettingsFile(
         path,
         severity: 'error',
         range,
-        message: `JSON error: ${printParseErrorCode(e.error)} at line ${range.start.line + 1}, column ${range.start.character + 1}. The server keeps using the last good contents and will not write to this file until it is fixed.`,
+        message: `JSON error: ${printParseErrorCode(e.error)} at line ${range.start.line + 1}, column ${range.start.character + 1}. ${KEEPS_LAST_GOOD}`,
       };
     });
     if (diagnostics.length === 0) {
       diagnostics.push({ path, severity: 'error', range: FILE_START, message: 'settings must be a JSON object' });
     }
-    return { ...base, path, exists: true, settings: previous?.settings ?? {}, parseError: diagnostics[0]!.message, diagnostics };
+    return unusable(scope, path, previous, diagnostics);
   }
   const raw = (rootIsObject ? value : {}) as Record<string, unknown>;
   // Before the clean-up below: diagnostics point at the file's own indices.

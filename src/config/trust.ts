@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, normalize, relative, isAbsolute } from 'node:path';
 import { parse, type ParseError } from 'jsonc-parser';
 import * as z from 'zod/mini';
 import { TrustLevel } from '../protocol/index.js';
+import { nestingOverflow, tooDeepMessage } from './jsonc-value.js';
+import { readText } from './read-text.js';
 
 export const TrustedFoldersFile = z.record(z.string(), TrustLevel);
 export type TrustRules = z.infer<typeof TrustedFoldersFile>;
@@ -13,16 +14,17 @@ export interface TrustFile {
   error: string | null;
 }
 
+const NONE_TRUSTED = 'no folder counts as trusted until it is fixed';
+
 export async function readTrustedFolders(path: string): Promise<TrustFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    return { path, rules: {}, error: null };
-  }
+  const read = await readText(path, 'trustedFolders');
+  if (read.kind === 'missing') return { path, rules: {}, error: null };
+  if (read.kind === 'refused') return { path, rules: {}, error: `${read.message}; ${NONE_TRUSTED}` };
+  // Before the parser, which recurses.
+  if (nestingOverflow(read.text) !== -1) return { path, rules: {}, error: `${tooDeepMessage(path)}; ${NONE_TRUSTED}` };
   const errors: ParseError[] = [];
-  const raw: unknown = parse(text, errors, { allowTrailingComma: true });
-  if (errors.length > 0) return { path, rules: {}, error: `${path} is not valid JSON; no folder counts as trusted` };
+  const raw: unknown = parse(read.text, errors, { allowTrailingComma: true });
+  if (errors.length > 0) return { path, rules: {}, error: `${path} is not valid JSON; ${NONE_TRUSTED}` };
   const parsed = TrustedFoldersFile.safeParse(raw ?? {});
   if (!parsed.success) {
     return { path, rules: {}, error: `${path}: values must be TRUST_FOLDER, TRUST_PARENT or DO_NOT_TRUST` };

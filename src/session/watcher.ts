@@ -1,37 +1,68 @@
-import { existsSync, type FSWatcher, watch } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { FSWatcher } from 'chokidar';
 
 /**
- * The folder to watch for a file: its own folder, or the nearest one that
- * exists (where it may appear). Never the file-system root: a `.env` there
- * is still read, just not watched.
+ * What chokidar watches for one file: the file itself when its folder
+ * exists (chokidar then watches the file, or, while it is missing, its
+ * folder for that one name), else the first missing folder on the way,
+ * watched for in the nearest folder that exists. Nothing in the
+ * file-system root: a `.env` there is still read, just not watched.
  */
-function watchDirFor(file: string): string | null {
-  let dir = dirname(file);
-  while (!existsSync(dir)) {
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+function watchTarget(file: string): { path: string; present: boolean } | null {
+  let path = file;
+  for (;;) {
+    const dir = dirname(path);
+    if (dirname(dir) === dir) return null;
+    if (existsSync(dir)) return { path, present: path === file && existsSync(file) };
+    path = dir;
   }
-  return dirname(dir) === dir ? null : dir;
 }
+
+function withAncestors(files: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    for (let p = f; !out.has(p); p = dirname(p)) {
+      out.add(p);
+      if (dirname(p) === p) break;
+    }
+  }
+  return out;
+}
+
+/** Changes when a file is written or replaced. */
+const signatureOf = (s: Stats | undefined) => (s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing');
+const signature = (path: string) => stat(path).then(signatureOf, () => 'missing');
+
+/** chokidar passes on one change of a file per 50 ms and drops the rest. */
+const SETTLE_MS = 75;
 
 /**
  * Watches a changing set of files, including ones that do not exist yet,
- * by watching the folders they live in (one level deep). Reports any
- * appearance, change or removal of a watched file, and the creation or
- * removal of a folder on the way to one.
+ * and reports any appearance, change or removal of one, and the creation
+ * or removal of a folder on the way to one.
  *
- * Node's own non-recursive fs.watch on those few folders, rather than
- * chokidar: chokidar scanned every entry of every ancestor folder and raised
- * the server's peak memory by 4 MB (a third of its budget over a bare
- * language server), for events that fs.watch reports just as well here.
+ * chokidar, loaded when watching starts (not at start-up), watches paths,
+ * not trees: depth 0, no initial scan, every name but the files and the
+ * folders on their way ignored, no polling. A folder is listed only when
+ * something in it changes (chokidar: at most once a second), never up
+ * front: listing every ancestor of the project at start is what made
+ * chokidar cost 4 MB of peak memory before. When the paths to watch change
+ * (a file or folder appeared or went), a new watcher replaces the old one
+ * once it is ready: chokidar's `unwatch` leaves paths ignored, and its
+ * fallback for a missing path only works one level deep (see watchTarget).
  */
 export class FileSetWatcher {
-  private watchers = new Map<string, FSWatcher>();
   private files = new Set<string>();
-  private pending = new Set<string>();
+  private onTheWay = new Set<string>();
+  private key = '';
+  private watcher: FSWatcher | undefined;
+  private swaps: Promise<void> = Promise.resolve();
+  /** Changed paths not reported yet, with what chokidar saw of each (taken before its event, so before any read). */
+  private pending = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly onChange: (paths: string[]) => void,
@@ -40,53 +71,71 @@ export class FileSetWatcher {
 
   update(files: Iterable<string>): void {
     this.files = new Set(files);
-    const dirs = new Set([...this.files].map(watchDirFor).filter((d): d is string => d !== null));
-    for (const [dir, w] of this.watchers) {
-      if (!dirs.has(dir)) {
-        w.close();
-        this.watchers.delete(dir);
-      }
+    this.onTheWay = withAncestors(this.files);
+    const targets = new Map<string, boolean>();
+    for (const f of this.files) {
+      const t = watchTarget(f);
+      if (t) targets.set(t.path, t.present);
     }
-    for (const dir of dirs) {
-      if (this.watchers.has(dir)) continue;
-      try {
-        const w = watch(dir, { persistent: true }, (_event, name) => {
-          // Without a name (some platforms), anything in the folder may have changed.
-          this.onEvent(name ? join(dir, name.toString()) : dir);
-        });
-        // A folder that goes away, or that we may not read: the next update replaces it.
-        w.on('error', () => {
-          w.close();
-          this.watchers.delete(dir);
-          this.onEvent(dir);
-        });
-        this.watchers.set(dir, w);
-      } catch {
-        // Gone between the check and the watch: the parent's event brings us back.
-      }
-    }
+    const key = [...targets].map(([p, present]) => `${present ? '+' : '-'}${p}`).sort().join('\n');
+    if (key === this.key) return;
+    this.key = key;
+    const paths = [...targets.keys()];
+    this.swaps = this.swaps.then(() => this.replace(paths)).catch(() => undefined);
   }
 
-  private relevant(path: string): boolean {
-    if (this.files.has(path)) return true;
-    for (const f of this.files) if (f.startsWith(`${path}/`)) return true;
-    return false;
+  private async replace(paths: string[]): Promise<void> {
+    const { watch } = await import('chokidar');
+    if (this.closed) return;
+    const next = watch(paths, {
+      depth: 0,
+      ignoreInitial: true,
+      usePolling: false,
+      ignored: (path: string) => !this.onTheWay.has(path),
+    });
+    next.on('all', (_event, path, stats) => this.onEvent(path, signatureOf(stats)));
+    // A folder that went away, or that we may not read: the next update replaces this watcher.
+    next.on('error', () => undefined);
+    await new Promise<void>((ready) => {
+      next.once('ready', ready);
+      setTimeout(ready, 1000).unref();
+    });
+    const old = this.watcher;
+    this.watcher = next;
+    await old?.close();
+    if (this.closed) await next.close();
   }
 
-  private onEvent(path: string): void {
-    if (!this.relevant(path) && !this.watchers.has(path)) return;
-    this.pending.add(path);
+  private onEvent(path: string, seen: string): void {
+    if (this.closed || !this.onTheWay.has(path)) return;
+    this.pending.set(path, seen);
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      const paths = [...this.pending];
-      this.pending.clear();
-      this.onChange(paths);
-    }, this.debounceMs);
+    this.timer = setTimeout(() => void this.fire(), this.debounceMs);
+  }
+
+  /**
+   * Reports, then looks at the changed files once more after chokidar's
+   * 50 ms window: a write that ended inside it (its event dropped) would
+   * otherwise go unseen until the next one.
+   */
+  private async fire(): Promise<void> {
+    const seen = new Map(this.pending);
+    this.pending.clear();
+    this.onChange([...seen.keys()]);
+    const files = [...seen.keys()].filter((p) => this.files.has(p));
+    await new Promise((r) => setTimeout(r, SETTLE_MS).unref());
+    if (this.closed) return;
+    const now = await Promise.all(files.map(signature));
+    files.forEach((f, i) => {
+      if (now[i] !== seen.get(f)) this.onEvent(f, now[i]!);
+    });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
-    for (const w of this.watchers.values()) w.close();
-    this.watchers.clear();
+    await this.swaps;
+    await this.watcher?.close();
+    this.watcher = undefined;
   }
 }

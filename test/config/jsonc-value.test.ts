@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findNodeAtLocation, type Node, parseTree, type ParseError } from 'jsonc-parser';
-import { findPaths, JSONC_OPTIONS, type JsonPath, jsonValueOf, parseJsonc } from '../../src/config/jsonc-value.js';
+import { findNodeAtLocation, type Node, parseTree, type ParseError, visit } from 'jsonc-parser';
+import { findPaths, JSONC_OPTIONS, type JsonPath, jsonValueOf, MAX_NESTING, nestingOverflow, parseJsonc } from '../../src/config/jsonc-value.js';
 
 const TEXTS = [
   '{}',
@@ -72,5 +72,57 @@ describe('findPaths (diagnostic ranges without a syntax tree)', () => {
       findPaths(text, paths),
       paths.map((p) => fromTree(text, p)),
     );
+  });
+});
+
+/** How deep jsonc-parser itself goes on a text: the oracle for nestingOverflow. */
+function parserDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  const begin = () => void (max = Math.max(max, ++depth));
+  const end = () => void depth--;
+  visit(text, { onObjectBegin: begin, onArrayBegin: begin, onObjectEnd: end, onArrayEnd: end }, JSONC_OPTIONS);
+  return max;
+}
+
+describe('nestingOverflow (the bound checked before any parser recurses)', () => {
+  // Each builds a text that the parser nests n levels deep, disguised in a way a naive bracket count gets wrong.
+  const SHAPES: Record<string, (n: number) => string> = {
+    arrays: (n) => '['.repeat(n) + ']'.repeat(n),
+    objects: (n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n),
+    'closers inside strings': (n) => '["]}",'.repeat(n) + ']'.repeat(n),
+    'brackets inside comments': (n) => '[ // ]]]]\n'.repeat(n) + ']'.repeat(n),
+    'block comments': (n) => '[/* ] */'.repeat(n) + ']'.repeat(n),
+    'mismatched closers the parser skips': (n) => '[},'.repeat(n),
+    'a string ended by a line break': (n) => '["x\n'.repeat(n),
+    'a backslash before a line break': (n) => '["\\\n[",'.repeat(n),
+  };
+  for (const [name, make] of Object.entries(SHAPES)) {
+    it(`${name}: accepted at the limit, refused one level past it, never less deep than the parser`, () => {
+      const deeper = make(MAX_NESTING + 40);
+      assert.ok(parserDepth(deeper) > MAX_NESTING, 'the shape really nests');
+      assert.notEqual(nestingOverflow(deeper), -1);
+      for (let n = 1; n <= MAX_NESTING + 40; n += 13) {
+        const text = make(n);
+        if (nestingOverflow(text) === -1) assert.ok(parserDepth(text) <= MAX_NESTING, `${n}: the parser goes deeper than the scan saw`);
+      }
+      if (name === 'arrays' || name === 'objects') {
+        assert.equal(nestingOverflow(make(MAX_NESTING)), -1);
+        assert.notEqual(nestingOverflow(make(MAX_NESTING + 1)), -1);
+      }
+    });
+  }
+
+  it('points at the bracket that opens the level too many, in a file that is otherwise fine', () => {
+    const text = `// settings\n{ "model": { "name": "x" }, "deep": ${'['.repeat(MAX_NESTING)}${']'.repeat(MAX_NESTING)} }`;
+    const offset = nestingOverflow(text);
+    assert.equal(offset, text.indexOf('['.repeat(MAX_NESTING)) + MAX_NESTING - 1);
+  });
+
+  it('scans a 4 MiB settings file in linear time (well under a second; a quadratic scan takes minutes)', () => {
+    const text = JSON.stringify({ modelProviders: { openai: Array.from({ length: 16_000 }, (_, i) => ({ id: `model-${i}`, name: 'x'.repeat(200) })) } });
+    const t0 = performance.now();
+    assert.equal(nestingOverflow(text), -1);
+    assert.ok(performance.now() - t0 < 250, `${(performance.now() - t0).toFixed(1)} ms for ${(text.length / 1048576).toFixed(1)} MiB`);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { sandboxPerTest } from '../support/per-test.js';
 
@@ -48,6 +48,20 @@ describe('file watching', () => {
     await srv.waitFor('config/didChange', (p) => p.paths.includes(env), 2000);
     const c = await srv.request('config/resolve');
     assert.equal(c.env.GEMINI_MODEL.value, 'from-new-file');
+  });
+
+  it('settings.json linked to a dotfiles folder: an edit of the file it links to is seen', async () => {
+    const target = await ctx.sb.write('home/dotfiles/qwen/settings.json', settings('first'));
+    await ctx.sb.write('home/.qwen/.keep', '');
+    await symlink(target, ctx.sb.path('home/.qwen/settings.json'));
+    const srv = await started();
+    assert.equal((await srv.request('model/list')).selected.id, 'first');
+    await writeFile(target, settings('edited-in-dotfiles'));
+    await srv.waitFor('model/didChange', (p) => p.selected?.id === 'edited-in-dotfiles', 1000);
+    const tmp = `${target}.swp`;
+    await writeFile(tmp, settings('saved-by-rename'));
+    await rename(tmp, target);
+    await srv.waitFor('model/didChange', (p) => p.selected?.id === 'saved-by-rename', 1000);
   });
 
   it('a corrupt settings.json: diagnostic published, last good graph kept, writes refused, bytes unchanged', async () => {

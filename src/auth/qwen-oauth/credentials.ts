@@ -1,5 +1,7 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import * as z from 'zod/mini';
+import { nestingOverflow, tooDeepMessage } from '../../config/jsonc-value.js';
+import { readText } from '../../config/read-text.js';
 import { writeFileAtomic } from '../../config/write/atomic.js';
 
 /** Qwen Code's `~/.qwen/oauth_creds.json`, exactly: both programs share one login. */
@@ -21,14 +23,12 @@ export type CredentialsFile =
 
 /** Reads the credential file. A malformed one is reported, never deleted: it is the person's to inspect. */
 export async function readCredentials(path: string): Promise<CredentialsFile> {
-  let text: string;
-  let mtimeMs: number;
-  try {
-    [text, mtimeMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mtimeMs)]);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'invalid', reason: `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, mtimeMs: 0 };
-  }
+  const read = await readText(path, 'oauthCredentials');
+  if (read.kind === 'missing') return { kind: 'missing' };
+  if (read.kind === 'refused') return { kind: 'invalid', reason: read.message, mtimeMs: 0 };
+  const { text, mtimeMs } = read;
+  // JSON.parse does not recurse, but writing the file back after a refresh (JSON.stringify) would.
+  if (nestingOverflow(text) !== -1) return { kind: 'invalid', reason: `${tooDeepMessage(path)}; sign in again to replace it`, mtimeMs };
   let raw: unknown;
   try {
     raw = JSON.parse(text);

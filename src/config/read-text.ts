@@ -1,0 +1,109 @@
+import { constants, type Stats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * How much of each kind of file the server reads. Generous: a settings file
+ * with 1,000 models is about 250 KB. Beyond it a file is refused rather than
+ * read whole (a settings.json linked to a huge log would otherwise be held
+ * in memory on every change).
+ */
+export const READ_LIMITS = {
+  settings: { bytes: 4 * MiB, noun: 'a settings file' },
+  trustedFolders: { bytes: 1 * MiB, noun: 'the trusted-folders file' },
+  dotenv: { bytes: 1 * MiB, noun: 'a .env file' },
+  oauthCredentials: { bytes: 256 * KiB, noun: 'the Qwen OAuth credential file' },
+} as const;
+export type FileKind = keyof typeof READ_LIMITS;
+
+export type TextFile =
+  | { kind: 'text'; text: string; mtimeMs: number }
+  | { kind: 'missing' }
+  /** `message` is a sentence that names the file and says what to do. */
+  | { kind: 'refused'; message: string; directory: boolean };
+
+function whatItIs(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+const size = (n: number) => (n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${Math.ceil(n / KiB)} KiB`);
+
+function notRegular(path: string, st: Stats): TextFile {
+  return {
+    kind: 'refused',
+    directory: st.isDirectory(),
+    message: `${path} is (or links to) ${whatItIs(st)}: the server reads only regular files (a symbolic link to one is fine); replace it with a file`,
+  };
+}
+
+function tooLarge(path: string, kind: FileKind, bytes: string): TextFile {
+  const { bytes: limit, noun } = READ_LIMITS[kind];
+  return {
+    kind: 'refused',
+    directory: false,
+    message: `${path} is ${bytes}, more than the ${size(limit)} the server reads of ${noun}, so it is not read: make it smaller, or check that this is the file you meant`,
+  };
+}
+
+function unreadable(path: string, err: unknown): TextFile {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+  return { kind: 'refused', directory: false, message: `cannot read ${path}: ${code ?? String(err)}` };
+}
+
+/**
+ * Reads a text file the server does not control, safely whatever is at the
+ * path. A named pipe would block the read (and one of libuv's four threads)
+ * until someone writes to it, and a device such as /dev/zero never ends; so:
+ * stat first and refuse anything but a regular file within the kind's
+ * limit, open without blocking, check again on the open file (it may have
+ * been swapped meanwhile), and read at most one byte past the limit.
+ */
+export async function readText(path: string, kind: FileKind): Promise<TextFile> {
+  const limit = READ_LIMITS[kind].bytes;
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    return unreadable(path, err);
+  }
+  if (!st.isFile()) return notRegular(path, st);
+  if (st.size > limit) return tooLarge(path, kind, size(st.size));
+  let handle;
+  try {
+    // O_NONBLOCK does not exist on Windows, where there are no FIFOs to open.
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    return unreadable(path, err);
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) return notRegular(path, opened);
+    // The file may grow between the fstat and the read: read until its end, never past limit + 1.
+    let buf = Buffer.allocUnsafe(Math.min(opened.size, limit) + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, n, buf.length - n, n);
+      n += bytesRead;
+      if (bytesRead === 0 || n > limit) break;
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, limit + 1));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+    }
+    if (n > limit) return tooLarge(path, kind, `over ${size(limit)}`);
+    return { kind: 'text', text: buf.toString('utf8', 0, n), mtimeMs: opened.mtimeMs };
+  } catch (err) {
+    return unreadable(path, err);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
