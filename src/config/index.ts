@@ -3,6 +3,7 @@ export { homeDotenvForWrite, readDotenv } from './dotenv.js';
 
 /** The write path (locks, edits) loads on the first write: start-up does not pay for it. */
 export const writes = () => import('./write/index.js');
+export { egressInputs, type EgressInputs, fromWorkspace } from './egress-policy.js';
 export type { EnvEntry, Override } from './env-layers.js';
 export {
   type ConfigGraph,

@@ -1,29 +1,88 @@
-import { join } from 'node:path';
-import type { CatalogueModel, ConfigGraph } from '../config/index.js';
-import { ServerError, type Source } from '../protocol/index.js';
+import { CODING_PLAN_BASE_URL } from '../auth/coding-plan.js';
+import { compileEgressPolicy, type EgressCall, type EgressGuard, type EgressPolicy } from '../auth/net/index.js';
+import { resolveOAuthEndpoints } from '../auth/qwen-oauth/index.js';
+import { type ConfigGraph, egressInputs } from '../config/index.js';
+import { ServerError } from '../protocol/index.js';
+import type { OAuthPort } from './auth.js';
 
-/** Whether a value was put there by the workspace (its settings or a project-level `.env`). */
-export function fromWorkspace(g: ConfigGraph, s: Source | undefined): boolean {
-  if (!s) return false;
-  if (s.layer === 'settings') return s.scope === 'workspace';
-  if (s.layer === 'dotenv') {
-    const home = new Set([join(g.paths.qwenDir, '.env'), join(g.paths.home, '.env')]);
-    return !!s.path && !home.has(s.path);
-  }
-  return false;
+/** What the guard needs of the Qwen OAuth credential: its tokens, and the host it sends them to. */
+export interface OAuthEgress {
+  tokens(): Iterable<string>;
+  resourceUrl(): string | undefined;
 }
 
 /**
- * DESIGN.md "Trust": a credential from outside the workspace is never sent
- * to a base URL that the workspace chose, unless the folder is explicitly
- * trusted. Checked before any request; nothing is sent when it refuses.
+ * The policy of the config as it is now (DESIGN.md "Trust"), made again only
+ * when the graph is replaced or the OAuth credential changes: requests ask
+ * for it every time.
  */
-export function assertEgressAllowed(g: ConfigGraph, m: Pick<CatalogueModel, 'id' | 'baseUrl' | 'baseUrlSource'>, keySource: Source | undefined): void {
-  if (!fromWorkspace(g, m.baseUrlSource) || fromWorkspace(g, keySource)) return;
-  if (g.trust.explicit === true) return;
-  throw new ServerError(
-    'WorkspaceUntrusted',
-    `refused: this folder's settings point ${m.id} at ${m.baseUrl ?? 'another host'}, which would receive your own key`,
-    { hint: 'if you trust this folder, trust it (workspace/trust with TRUST_FOLDER, or :Qwen trust / M-x qwen-agent-trust-folder), then try again' },
-  );
+export function currentEgressPolicy(processEnv: NodeJS.ProcessEnv, graph: () => ConfigGraph, oauth: OAuthEgress): () => Promise<EgressPolicy> {
+  let last: { graph: ConfigGraph; oauth: string; policy: EgressPolicy } | undefined;
+  return async () => {
+    const g = graph();
+    const tokens = [...oauth.tokens()];
+    const resourceUrl = oauth.resourceUrl();
+    const key = [...tokens, resourceUrl ?? ''].join('\u0000');
+    if (last?.graph === g && last.oauth === key) return last.policy;
+    // The providers' own hosts live with the adapters, which load on the first request.
+    const { BUILTIN_BASE_URLS, qwenOAuthBaseUrl } = await import('../providers/index.js');
+    const inputs = egressInputs(g, processEnv);
+    const qwen = resolveOAuthEndpoints({});
+    const policy = compileEgressPolicy({
+      trusted: inputs.trusted,
+      outsideUrls: [
+        ...inputs.outsideUrls,
+        ...BUILTIN_BASE_URLS,
+        ...Object.values(CODING_PLAN_BASE_URL),
+        qwen.deviceAuthorizationUrl,
+        qwen.tokenUrl,
+        qwenOAuthBaseUrl(resourceUrl),
+      ],
+      credentials: [...inputs.credentials, ...tokens.map((value) => ({ name: 'your Qwen OAuth token', value }))],
+    });
+    last = { graph: g, oauth: key, policy };
+    return policy;
+  };
+}
+
+/**
+ * The OAuth port, noting the credential's resource_url each time a request
+ * is about to use it, before that request leaves: the guard knows the host
+ * then, even right after a refresh that moved it.
+ */
+export function withResourceUrl(oauth: OAuthPort): { port: OAuthPort; resourceUrl: () => string | undefined } {
+  let resourceUrl: string | undefined;
+  const port: OAuthPort = {
+    status: () => oauth.status(),
+    startLogin: () => oauth.startLogin(),
+    cancel: (loginId) => oauth.cancel(loginId),
+    logout: () => oauth.logout(),
+    credentials: async () => {
+      const c = await oauth.credentials();
+      resourceUrl = c?.resourceUrl;
+      return c;
+    },
+  };
+  return { port, resourceUrl: () => resourceUrl };
+}
+
+/**
+ * Runs one provider call through its own guarded fetch. The adapters turn
+ * every failure into a result or a ProviderError; a refusal is the guard's
+ * answer instead, WorkspaceUntrusted, whatever the adapter made of it.
+ */
+export async function guarded<T>(egress: EgressGuard, run: (call: EgressCall) => Promise<T>): Promise<T> {
+  const call = egress.call();
+  let out: T;
+  try {
+    out = await run(call);
+  } catch (err) {
+    throw call.refusal ?? err;
+  }
+  if (call.refusal) throw call.refusal;
+  return out;
+}
+
+export function isRefusal(err: unknown): err is ServerError {
+  return err instanceof ServerError && err.code === 'WorkspaceUntrusted';
 }

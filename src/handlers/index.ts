@@ -1,13 +1,16 @@
+import { join } from 'node:path';
 import type { Logger } from '../connection/logger.js';
 import type { HandlerTable } from '../connection/router.js';
-import { type OAuthView, type Overrides, resolvePaths } from '../config/index.js';
+import { type OAuthView, type Overrides, resolvePaths, writes } from '../config/index.js';
 import { type Notifier, WorkspaceState } from '../session/workspace.js';
 import type { HandlerContext } from './context.js';
-import { createFetch } from '../auth/net.js';
+import { createProxyFetch, EgressGuard } from '../auth/net/index.js';
 import { QwenOAuth } from '../auth/qwen-oauth/index.js';
 import { adoptQwenOAuth, announceCredentialChanges, getAuthStatus, login, logout, type OAuthPort } from './auth.js';
+import { currentEgressPolicy, withResourceUrl } from './egress.js';
 import { cachedModelList, listModels, selectModel } from './model.js';
 import { type ProviderDeps, RemoteModels, testModel } from './provider.js';
+import { knownSecrets, scrubbingNotifier } from './secrets.js';
 import { resolvedConfigView } from './views.js';
 import { trustWorkspace } from './workspace.js';
 
@@ -24,6 +27,8 @@ export interface ServiceOptions {
 export interface Services {
   handlers: HandlerTable;
   state: WorkspaceState;
+  /** Every secret value known now: answers, notifications and log lines are scrubbed of them. */
+  secrets: () => Iterable<string>;
   /** After `initialized`: start watching files and refreshing tokens. */
   started(): void;
   dispose(): Promise<void>;
@@ -31,21 +36,28 @@ export interface Services {
 
 /** Builds the state of one server process and the handler of every method. */
 export async function createServices(opts: ServiceOptions): Promise<Services> {
-  let fetchOnce: Promise<typeof fetch> | undefined;
-  const getFetch = () => (fetchOnce ??= createFetch(opts.processEnv));
+  let proxyFetch: Promise<typeof fetch> | undefined;
+  // The one way out for every request (OAuth and providers): judged against the config as it is now.
+  const egress = new EgressGuard({
+    send: () => (proxyFetch ??= createProxyFetch(opts.processEnv)),
+    policy: () => egressPolicy(),
+  });
   const paths = resolvePaths(opts.processEnv, opts.cwd);
   let oauthState: OAuthView = { state: 'signedOut' };
   const oauthView = (): OAuthView => oauthState;
+  // First asked once `state` and `qwen` below exist.
+  const secrets = knownSecrets(() => state, () => qwen.secrets());
+  const notifier = scrubbingNotifier(opts.notifier, secrets);
   const qwen = new QwenOAuth({
     credsPath: paths.oauthCreds,
     lockPath: paths.oauthLock,
     env: opts.processEnv,
-    fetch: getFetch,
+    fetch: async () => egress.fetch,
     log: (m) => opts.log.warn(m),
     // The graph is recomputed before the client hears of a change, so that
     // what it asks next (model/list, auth/status) already agrees with it.
     onLoginEnded: (e) => {
-      const notify = () => opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
+      const notify = () => notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e });
       oauthChanged()
         .finally(notify)
         .then(() => (e.state === 'signedIn' ? adoptQwenOAuth(ctx) : undefined))
@@ -53,11 +65,13 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     },
     onChanged: (e) => {
       oauthChanged()
-        .finally(() => opts.notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e }))
+        .finally(() => notifier.notify('auth/didChange', { method: 'qwen-oauth', authType: 'qwen-oauth', ...e }))
         .catch((err: unknown) => opts.log.warn(`could not update the sign-in state: ${String(err)}`));
     },
   });
-  const oauth: OAuthPort = qwen;
+  const tracked = withResourceUrl(qwen);
+  const oauth: OAuthPort = tracked.port;
+  const egressPolicy = currentEgressPolicy(opts.processEnv, () => state.graph, { tokens: () => qwen.secrets(), resourceUrl: tracked.resourceUrl });
   const readOAuthState = async () => {
     const s = await oauth.status();
     oauthState = { state: s.state, ...(s.message ? { message: s.message } : {}) };
@@ -71,24 +85,21 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
   const state = new WorkspaceState(
     { processEnv: opts.processEnv, cwd: opts.cwd, overrides: opts.overrides },
     oauthView,
-    opts.notifier,
+    notifier,
   );
+  opts.log.knowSecrets(secrets);
   await state.init();
-  opts.log.knowSecrets(function* () {
-    yield* secretsOf(state);
-    yield* qwen.secrets();
-  });
-  state.onRecompute((before, after) => announceCredentialChanges({ notifier: opts.notifier }, before, after));
+  state.onRecompute((before, after) => announceCredentialChanges({ notifier }, before, after));
   const ctx: HandlerContext = {
     state,
     log: opts.log,
-    notifier: opts.notifier,
+    notifier,
     canShowDocument: opts.canShowDocument,
     showDocument: opts.showDocument,
   };
   const remote = new RemoteModels();
-  const modelList = cachedModelList(ctx);
-  const providerDeps: ProviderDeps = { oauth, fetch: getFetch };
+  const modelList = cachedModelList(ctx, secrets);
+  const providerDeps: ProviderDeps = { oauth, egress };
   const handlers: HandlerTable = {
     'config/resolve': () => resolvedConfigView(state.graph),
     'model/list': async (p) => {
@@ -106,8 +117,14 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
   return {
     handlers,
     state,
+    secrets,
     started: () => {
       state.watch();
+      // What writers that were killed left behind (temp files may hold a key).
+      const written = [paths.settings.user, paths.settings.workspace, paths.trustedFolders, paths.oauthCreds, join(paths.qwenDir, '.env'), join(paths.home, '.env')];
+      writes()
+        .then((w) => w.sweepDeadWriters(written.filter((p) => p !== null)))
+        .catch((err: unknown) => opts.log.warn(`could not clear what earlier writers left: ${String(err)}`));
       qwen.start().catch((err: unknown) => opts.log.warn(`Qwen OAuth could not watch its credential: ${String(err)}`));
     },
     dispose: async () => {
@@ -115,12 +132,4 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
       await state.dispose();
     },
   };
-}
-
-/** Every secret value the server knows of: log lines are scrubbed of them. */
-function* secretsOf(state: WorkspaceState): Iterable<string> {
-  const g = state.graph;
-  for (const [name, e] of g.env) {
-    if (e.value.length >= 8 && (/(_KEY|_TOKEN|_SECRET)$/i.test(name) || g.catalogue.some((m) => m.envKey === name))) yield e.value;
-  }
 }

@@ -1,9 +1,10 @@
 import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY } from '../config/index.js';
 import { type AuthType, KeyAuthType, type ModelTestResult, type ParamsOf, ServerError } from '../protocol/index.js';
 import type { ProviderTarget, ResolvedModel } from '../providers/index.js';
+import type { EgressGuard } from '../auth/net/index.js';
 import type { OAuthPort } from './auth.js';
 import type { HandlerContext } from './context.js';
-import { assertEgressAllowed } from './egress.js';
+import { guarded, isRefusal } from './egress.js';
 import { findModel } from './model.js';
 import type { RemoteModelEntry } from './views.js';
 
@@ -12,11 +13,11 @@ const providers = () => import('../providers/index.js');
 
 export interface ProviderDeps {
   oauth: OAuthPort;
-  /** The proxy-aware fetch, made on first use. */
-  fetch: () => Promise<typeof fetch>;
+  /** Every request to a provider goes through it. */
+  egress: EgressGuard;
 }
 
-/** Everything a request to this model needs, after the egress guard. */
+/** Everything a request to this model needs. */
 async function resolveForRequest(g: ConfigGraph, m: CatalogueModel, deps: ProviderDeps): Promise<ResolvedModel> {
   if (m.authType === 'qwen-oauth') {
     const creds = await deps.oauth.credentials();
@@ -32,7 +33,6 @@ async function resolveForRequest(g: ConfigGraph, m: CatalogueModel, deps: Provid
       hint: `sign in with an API key for ${m.authType}, or set ${envKey} in your environment or ~/.qwen/.env`,
     });
   }
-  assertEgressAllowed(g, m, key.source);
   const gc = m.config?.generationConfig;
   const r: ResolvedModel = { authType: m.authType, id: m.id, apiKey: key.value, envKey };
   if (m.baseUrl) r.baseUrl = m.baseUrl;
@@ -48,8 +48,17 @@ export async function testModel(ctx: HandlerContext, deps: ProviderDeps, p: Para
   const m = findModel(g, p, remote);
   const resolved = await resolveForRequest(g, m, deps);
   const { probeModel } = await providers();
-  const r = await probeModel(resolved, { fetch: await deps.fetch() });
+  const r = await guarded(deps.egress, (call) => probeModel(resolved, call));
   return r.error ? { ok: r.ok, latencyMs: r.latencyMs, error: r.error } : { ok: r.ok, latencyMs: r.latencyMs };
+}
+
+/** A URL's path, query and user-info have no place in a message. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'its base URL';
+  }
 }
 
 /** Live model lists, cached for the life of the process and refreshed on demand. */
@@ -79,11 +88,10 @@ export class RemoteModels {
     const lists = new Map<string, RemoteModelEntry[]>();
     await Promise.all(
       [...targets].map(async ([key, m]) => {
-        const label = `${m.authType}${m.baseUrl ? ` at ${m.baseUrl}` : ''}`;
         try {
           const r = await resolveForRequest(g, m, deps);
           const { id: _id, ...target } = r;
-          const list = await listRemoteModels(target as ProviderTarget, { fetch: await deps.fetch() });
+          const list = await guarded(deps.egress, (call) => listRemoteModels(target as ProviderTarget, call));
           lists.set(
             key,
             list.map((x) => ({
@@ -96,6 +104,8 @@ export class RemoteModels {
             })),
           );
         } catch (err) {
+          // A refusal names the host itself, with any credential in it hidden.
+          const label = isRefusal(err) || !m.baseUrl ? m.authType : `${m.authType} at ${hostOf(m.baseUrl)}`;
           warnings.push(`could not list the models of ${label}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }),

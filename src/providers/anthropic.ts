@@ -15,7 +15,7 @@ async function client(t: ProviderTarget, opts: CallOptions): Promise<Anthropic> 
     timeout: timeoutOf(t),
     maxRetries: retriesOf(t),
     ...(t.customHeaders ? { defaultHeaders: t.customHeaders } : {}),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    fetch: opts.fetch,
     logLevel: 'warn',
     logger: stderrLogger,
   });
@@ -24,13 +24,13 @@ async function client(t: ProviderTarget, opts: CallOptions): Promise<Anthropic> 
 const ModelItem = z.looseObject({ id: z.string().check(z.minLength(1)), display_name: z.optional(z.string()) });
 
 export const anthropicAdapter: ProviderAdapter = {
-  probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
+  probe(m: ResolvedModel, opts: CallOptions): Promise<ProbeResult> {
     return probing(m, anthropicBaseUrl(m), opts, () => client(m, opts), (c) =>
       c.messages.create({ model: m.id, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] }, { signal: opts.signal }),
     );
   },
 
-  listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
+  listModels(t: ProviderTarget, opts: ListOptions): Promise<RemoteModel[]> {
     return listing(t, anthropicBaseUrl(t), opts, async (limit) => {
       const c = await client(t, opts);
       const out: RemoteModel[] = [];

@@ -22,7 +22,8 @@ async function client(t: ProviderTarget, opts: CallOptions): Promise<GoogleGenAI
           ...(apiVersion ? { apiVersion } : {}),
           ...(t.customHeaders ? { headers: t.customHeaders } : {}),
           timeout: timeoutOf(t),
-          ...(opts.fetch ? { fetch: opts.fetch } : {}),
+          // Also keeps genai from adding its own undici dispatcher, past the proxy.
+          fetch: opts.fetch,
         },
       }),
   );
@@ -67,7 +68,7 @@ function modelId(name: string): string {
 }
 
 export const googleAdapter: ProviderAdapter = {
-  probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
+  probe(m: ResolvedModel, opts: CallOptions): Promise<ProbeResult> {
     return probing(m, googleBaseUrl(m).baseUrl, opts, () => client(m, opts), (c) =>
       withRetries(retriesOf(m), opts.signal, () =>
         c.models.generateContent({
@@ -79,7 +80,7 @@ export const googleAdapter: ProviderAdapter = {
     );
   },
 
-  listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
+  listModels(t: ProviderTarget, opts: ListOptions): Promise<RemoteModel[]> {
     const retries = retriesOf(t);
     return listing(t, googleBaseUrl(t).baseUrl, opts, async (limit) => {
       const c = await client(t, opts);

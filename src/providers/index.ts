@@ -24,6 +24,7 @@ export type {
 } from './types.js';
 export { describeError } from './errors.js';
 export {
+  BUILTIN_BASE_URLS,
   DEFAULT_MAX_RETRIES,
   DEFAULT_OPENAI_BASE_URL,
   DEFAULT_QWEN_OAUTH_BASE_URL,
@@ -46,7 +47,7 @@ export function adapterFor(authType: AuthType): ProviderAdapter {
 }
 
 /** `model/test`: never throws, and the key never appears in the answer. */
-export async function probeModel(m: ResolvedModel, opts?: CallOptions): Promise<ProbeResult> {
+export async function probeModel(m: ResolvedModel, opts: CallOptions): Promise<ProbeResult> {
   try {
     return await adapterFor(m.authType).probe(m, opts);
   } catch (err) {
@@ -61,6 +62,6 @@ export async function probeModel(m: ResolvedModel, opts?: CallOptions): Promise<
 }
 
 /** `model/list { refresh: true }`: throws `ServerError('ProviderError')`; callers turn it into a warning. */
-export function listRemoteModels(target: ProviderTarget, opts?: ListOptions): Promise<RemoteModel[]> {
+export function listRemoteModels(target: ProviderTarget, opts: ListOptions): Promise<RemoteModel[]> {
   return adapterFor(target.authType).listModels(target, opts);
 }

@@ -12,7 +12,7 @@ async function client(t: ProviderTarget, opts: CallOptions): Promise<OpenAI> {
     timeout: timeoutOf(t),
     maxRetries: retriesOf(t),
     ...(t.customHeaders ? { defaultHeaders: t.customHeaders } : {}),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    fetch: opts.fetch,
     // An explicit level and logger: OPENAI_LOG=debug would otherwise print on stdout.
     logLevel: 'warn',
     logger: stderrLogger,
@@ -28,7 +28,7 @@ function wantsMaxCompletionTokens(err: unknown): boolean {
 const ModelItem = z.looseObject({ id: z.string().check(z.minLength(1)), owned_by: z.optional(z.string()) });
 
 export const openaiAdapter: ProviderAdapter = {
-  probe(m: ResolvedModel, opts: CallOptions = {}): Promise<ProbeResult> {
+  probe(m: ResolvedModel, opts: CallOptions): Promise<ProbeResult> {
     return probing(m, openAIBaseUrl(m), opts, () => client(m, opts), async (c) => {
       // extra_body goes first so that it cannot change the model, the prompt or the budget.
       const extra = m.extraBody ?? {};
@@ -56,7 +56,7 @@ export const openaiAdapter: ProviderAdapter = {
     });
   },
 
-  listModels(t: ProviderTarget, opts: ListOptions = {}): Promise<RemoteModel[]> {
+  listModels(t: ProviderTarget, opts: ListOptions): Promise<RemoteModel[]> {
     return listing(t, openAIBaseUrl(t), opts, async (limit) => {
       const c = await client(t, opts);
       const out: RemoteModel[] = [];

@@ -60,8 +60,12 @@ export interface RemoteModel {
 
 export interface CallOptions {
   signal?: AbortSignal;
-  /** A proxy-aware fetch; each SDK gets it through its own `fetch` option. */
-  fetch?: typeof fetch;
+  /**
+   * The fetch every request of the call goes through (the egress guard, then
+   * the proxy); each SDK gets it through its own `fetch` option. Required: an
+   * SDK left to itself would use the global fetch, past the guard.
+   */
+  fetch: typeof fetch;
 }
 
 export interface ListOptions extends CallOptions {
@@ -71,7 +75,7 @@ export interface ListOptions extends CallOptions {
 
 export interface ProviderAdapter {
   /** Never throws: every failure is a `ProbeResult` with `ok: false`. */
-  probe(model: ResolvedModel, opts?: CallOptions): Promise<ProbeResult>;
+  probe(model: ResolvedModel, opts: CallOptions): Promise<ProbeResult>;
   /** Throws `ServerError('ProviderError')` with a scrubbed message and `data.reason` = a `ProbeErrorCode`. */
-  listModels(target: ProviderTarget, opts?: ListOptions): Promise<RemoteModel[]>;
+  listModels(target: ProviderTarget, opts: ListOptions): Promise<RemoteModel[]>;
 }

@@ -10,6 +10,14 @@ export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_QWEN_OAUTH_BASE_URL = 'https://dashscope.aliyuncs.com/compatible-mode/v1';
 export const DEFAULT_GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 export const DEFAULT_VERTEX_BASE_URL = 'https://aiplatform.googleapis.com';
+/** The hosts the adapters send to when a model names none: chosen by no workspace. */
+export const BUILTIN_BASE_URLS = [
+  DEFAULT_OPENAI_BASE_URL,
+  DEFAULT_ANTHROPIC_BASE_URL,
+  DEFAULT_QWEN_OAUTH_BASE_URL,
+  DEFAULT_GEMINI_BASE_URL,
+  DEFAULT_VERTEX_BASE_URL,
+] as const;
 
 export function timeoutOf(t: ProviderTarget): number {
   const v = t.timeoutMs;

@@ -33,7 +33,7 @@ describe('anthropic adapter specifics', () => {
   it('a base URL with or without /v1 reaches /v1/messages', async () => {
     for (const baseUrl of [server.origin, `${server.origin}/`, `${server.origin}/v1`, `${server.origin}/v1/`]) {
       server.reset();
-      const r = await probeModel({ authType: 'anthropic', id: 'claude-haiku-4-5', baseUrl, apiKey: GOOD_KEY, maxRetries: 0 });
+      const r = await probeModel({ authType: 'anthropic', id: 'claude-haiku-4-5', baseUrl, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
       assert.equal(r.ok, true, `${baseUrl}: ${JSON.stringify(r)}`);
       assert.equal(server.requests[0]!.path, '/v1/messages');
       assert.equal(server.requests[0]!.headers['anthropic-version'], '2023-06-01');
@@ -44,7 +44,7 @@ describe('anthropic adapter specifics', () => {
     const saved = process.env['ANTHROPIC_AUTH_TOKEN'];
     process.env['ANTHROPIC_AUTH_TOKEN'] = 'env-token-that-must-stay-home';
     try {
-      const r = await probeModel({ authType: 'anthropic', id: 'claude-haiku-4-5', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 });
+      const r = await probeModel({ authType: 'anthropic', id: 'claude-haiku-4-5', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
       assert.equal(r.ok, true, JSON.stringify(r));
       assert.equal(server.requests[0]!.headers.authorization, undefined);
     } finally {
@@ -55,7 +55,7 @@ describe('anthropic adapter specifics', () => {
 
   it('529 overloaded is provider_unavailable', async () => {
     server.setBehaviour({ 'anthropic.messages': { status: 529 } });
-    const r = await probeModel({ authType: 'anthropic', id: 'claude-haiku-4-5', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 });
+    const r = await probeModel({ authType: 'anthropic', id: 'claude-haiku-4-5', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
     assert.equal(r.error?.code, 'provider_unavailable');
     assert.equal(r.error?.status, 529);
     assert.match(r.error!.message, /Overloaded/);
@@ -63,7 +63,7 @@ describe('anthropic adapter specifics', () => {
 
   it('listModels follows pages and keeps display names', async () => {
     const { listRemoteModels } = await import('../../src/providers/index.js');
-    const models = await listRemoteModels({ authType: 'anthropic', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 });
+    const models = await listRemoteModels({ authType: 'anthropic', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
     assert.deepEqual(models, [
       { id: 'claude-sonnet-4-6', name: 'Claude Sonnet 4.6' },
       { id: 'claude-haiku-4-5', name: 'Claude Haiku 4.5' },

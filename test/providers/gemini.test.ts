@@ -31,7 +31,7 @@ describe('gemini adapter specifics', () => {
   beforeEach(() => server.reset());
 
   it("Gemini's 400 API_KEY_INVALID is unauthorized", async () => {
-    const r = await probeModel({ authType: 'gemini', id: 'gemini-2.5-flash', baseUrl: server.origin, apiKey: BAD_KEY, envKey: 'GEMINI_API_KEY', maxRetries: 0 });
+    const r = await probeModel({ authType: 'gemini', id: 'gemini-2.5-flash', baseUrl: server.origin, apiKey: BAD_KEY, envKey: 'GEMINI_API_KEY', maxRetries: 0 }, { fetch });
     assert.equal(r.error?.code, 'unauthorized');
     assert.equal(r.error?.status, 400);
     assert.match(r.error!.message, /API key not valid/);
@@ -44,7 +44,7 @@ describe('gemini adapter specifics', () => {
       [`${server.origin}/v1/`, '/v1/models/gemini-2.5-pro:generateContent'],
     ] as const) {
       server.reset();
-      const r = await probeModel({ authType: 'gemini', id: 'gemini-2.5-pro', baseUrl, apiKey: GOOD_KEY, maxRetries: 0 });
+      const r = await probeModel({ authType: 'gemini', id: 'gemini-2.5-pro', baseUrl, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
       assert.equal(r.ok, true, `${baseUrl}: ${JSON.stringify(r)}`);
       assert.equal(server.requests[0]!.path, path);
     }
@@ -54,7 +54,7 @@ describe('gemini adapter specifics', () => {
     const saved = process.env['GOOGLE_GENAI_USE_VERTEXAI'];
     process.env['GOOGLE_GENAI_USE_VERTEXAI'] = 'true';
     try {
-      const r = await probeModel({ authType: 'gemini', id: 'gemini-2.5-pro', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 });
+      const r = await probeModel({ authType: 'gemini', id: 'gemini-2.5-pro', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
       assert.equal(r.ok, true, JSON.stringify(r));
       assert.equal(server.requests[0]!.operation, 'gemini.generate');
     } finally {
@@ -65,19 +65,19 @@ describe('gemini adapter specifics', () => {
 
   it('retries 503 up to maxRetries, then reports provider_unavailable', async () => {
     server.setBehaviour({ 'gemini.generate': { status: 503 } });
-    const r = await probeModel({ authType: 'gemini', id: 'gemini-2.5-pro', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 1 });
+    const r = await probeModel({ authType: 'gemini', id: 'gemini-2.5-pro', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 1 }, { fetch });
     assert.equal(r.error?.code, 'provider_unavailable');
     assert.equal(server.requests.length, 2);
   });
 
   it('does not retry a 404', async () => {
-    const r = await probeModel({ authType: 'gemini', id: 'gemini-9', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 3 });
+    const r = await probeModel({ authType: 'gemini', id: 'gemini-9', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 3 }, { fetch });
     assert.equal(r.error?.code, 'model_not_found');
     assert.equal(server.requests.length, 1);
   });
 
   it('listModels follows nextPageToken and keeps names and descriptions', async () => {
-    const models = await listRemoteModels({ authType: 'gemini', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 });
+    const models = await listRemoteModels({ authType: 'gemini', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
     assert.deepEqual(models, [
       { id: 'gemini-2.5-flash', name: 'Gemini 2.5 Flash', description: 'Loopback gemini-2.5-flash' },
       { id: 'gemini-2.5-pro', name: 'Gemini 2.5 Pro', description: 'Loopback gemini-2.5-pro' },
@@ -87,7 +87,7 @@ describe('gemini adapter specifics', () => {
   });
 
   it('listModels stops at the limit', async () => {
-    const models = await listRemoteModels({ authType: 'gemini', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { limit: 1 });
+    const models = await listRemoteModels({ authType: 'gemini', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch, limit: 1 });
     assert.deepEqual(models.map((m) => m.id), ['gemini-2.5-flash']);
     assert.equal(server.requests.length, 1);
   });

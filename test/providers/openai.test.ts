@@ -37,7 +37,7 @@ describe('openai adapter specifics', () => {
       apiKey: GOOD_KEY,
       maxRetries: 0,
       extraBody: { top_k: 20, vl_high_resolution_images: false, model: 'other', max_tokens: 4096 },
-    });
+    }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     const body = server.requests[0]!.body as Record<string, unknown>;
     assert.equal(body['top_k'], 20);
@@ -55,7 +55,7 @@ describe('openai adapter specifics', () => {
       apiKey: GOOD_KEY,
       maxRetries: 0,
       extraBody: { enable_thinking: true },
-    });
+    }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(server.requests.length, 1);
     const body = server.requests[0]!.body as Record<string, unknown>;
@@ -78,13 +78,13 @@ describe('openai adapter specifics', () => {
   });
 
   it('a base URL with a trailing slash works', async () => {
-    const r = await probeModel({ authType: 'openai', id: 'qwen3.5-plus', baseUrl: `${server.url}/`, apiKey: GOOD_KEY, maxRetries: 0 });
+    const r = await probeModel({ authType: 'openai', id: 'qwen3.5-plus', baseUrl: `${server.url}/`, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(server.requests[0]!.path, '/v1/chat/completions');
   });
 
   it('the key echoed back by a careless server is scrubbed from the message', async () => {
-    const r = await probeModel({ authType: 'openai', id: 'qwen3.5-plus', baseUrl: server.url, apiKey: BAD_KEY, maxRetries: 0 });
+    const r = await probeModel({ authType: 'openai', id: 'qwen3.5-plus', baseUrl: server.url, apiKey: BAD_KEY, maxRetries: 0 }, { fetch });
     assert.equal(r.error?.code, 'unauthorized');
     // The peer put the whole key in its answer; what is left is the redacted form.
     assert.match(r.error!.message, /Incorrect API key provided: sk-…3210/);
@@ -108,7 +108,7 @@ describe('openai adapter specifics', () => {
           }
         : undefined,
     );
-    const r = await probeModel({ authType: 'openai', id: 'gpt-4o-mini', baseUrl: server.url, apiKey: GOOD_KEY, maxRetries: 0 });
+    const r = await probeModel({ authType: 'openai', id: 'gpt-4o-mini', baseUrl: server.url, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(server.requests.length, 2);
     const second = server.requests[1]!.body as Record<string, unknown>;
@@ -118,7 +118,7 @@ describe('openai adapter specifics', () => {
 
   it('retries 5xx too, honouring maxRetries', async () => {
     server.setBehaviour({ 'openai.chat': { status: 500, times: 2 } });
-    const r = await probeModel({ authType: 'openai', id: 'qwen3.5-plus', baseUrl: server.url, apiKey: GOOD_KEY, maxRetries: 2 });
+    const r = await probeModel({ authType: 'openai', id: 'qwen3.5-plus', baseUrl: server.url, apiKey: GOOD_KEY, maxRetries: 2 }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(server.requests.length, 3);
   });
@@ -134,14 +134,14 @@ describe('qwen-oauth through the openai adapter', () => {
   beforeEach(() => server.reset());
 
   it('resource_url gets /v1 added and the token goes as a bearer key', async () => {
-    const r = await probeModel({ authType: 'qwen-oauth', id: 'qwen3.5-plus', baseUrl: server.origin, apiKey: token, maxRetries: 0 });
+    const r = await probeModel({ authType: 'qwen-oauth', id: 'qwen3.5-plus', baseUrl: server.origin, apiKey: token, maxRetries: 0 }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(server.requests[0]!.path, '/v1/chat/completions');
     assert.equal(server.requests[0]!.headers.authorization, `Bearer ${token}`);
   });
 
   it('a rejected token asks to sign in again, without the token', async () => {
-    const r = await probeModel({ authType: 'qwen-oauth', id: 'qwen3.5-plus', baseUrl: server.origin, apiKey: `${token}-old`, maxRetries: 0 });
+    const r = await probeModel({ authType: 'qwen-oauth', id: 'qwen3.5-plus', baseUrl: server.origin, apiKey: `${token}-old`, maxRetries: 0 }, { fetch });
     assert.equal(r.error?.code, 'unauthorized');
     assert.match(r.error!.message, /rejected the Qwen OAuth token \(HTTP 401\): sign in again/);
     assertNoKey(r.error!.message, `${token}-old`);

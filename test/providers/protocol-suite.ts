@@ -67,7 +67,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
     beforeEach(() => server.reset());
 
     it('a probe succeeds with exactly one request, the key in the right header and the custom headers', async () => {
-      const r = await probeModel(model({ customHeaders: { 'x-team': 'editors', 'x-trace': 'abc' } }));
+      const r = await probeModel(model({ customHeaders: { 'x-team': 'editors', 'x-trace': 'abc' } }), { fetch });
       assert.deepEqual(r.error, undefined);
       assert.equal(r.ok, true);
       assert.equal(typeof r.latencyMs, 'number');
@@ -83,7 +83,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
     });
 
     it('a rejected key says so, names the variable, and never shows the key', async () => {
-      const r = await probeModel(model({ apiKey: BAD_KEY }));
+      const r = await probeModel(model({ apiKey: BAD_KEY }), { fetch });
       assert.equal(r.ok, false);
       assert.equal(r.error?.code, 'unauthorized');
       assert.match(r.error!.message, /rejected the key \(HTTP (400|401)\)/);
@@ -95,7 +95,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
     it('an explicit 401 or 403 maps to unauthorized', async () => {
       for (const status of [401, 403]) {
         server.setBehaviour({ '*': { status } });
-        const r = await probeModel(model());
+        const r = await probeModel(model(), { fetch });
         assert.equal(r.error?.code, 'unauthorized', `HTTP ${status}`);
         assert.equal(r.error?.status, status);
         assert.match(r.error!.message, new RegExp(`rejected the key \\(HTTP ${status}\\)`));
@@ -104,7 +104,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
     });
 
     it('an unknown model is model_not_found and names the model', async () => {
-      const r = await probeModel(model({ id: 'no-such-model' }));
+      const r = await probeModel(model({ id: 'no-such-model' }), { fetch });
       assert.equal(r.ok, false);
       assert.equal(r.error?.code, 'model_not_found');
       assert.equal(r.error?.status, 404);
@@ -113,7 +113,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
 
     it('429 once, then success: retried when maxRetries >= 1 (two requests, ok)', async () => {
       server.setBehaviour({ [spec.probeOperation]: { status: 429, times: 1 } });
-      const r = await probeModel(model({ maxRetries: 1 }));
+      const r = await probeModel(model({ maxRetries: 1 }), { fetch });
       assert.deepEqual(r.error, undefined);
       assert.equal(r.ok, true);
       assert.equal(server.requests.length, 2);
@@ -121,7 +121,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
 
     it('429 with maxRetries 0: one request, rate_limited', async () => {
       server.setBehaviour({ [spec.probeOperation]: { status: 429, times: 1 } });
-      const r = await probeModel(model({ maxRetries: 0 }));
+      const r = await probeModel(model({ maxRetries: 0 }), { fetch });
       assert.equal(r.ok, false);
       assert.equal(r.error?.code, 'rate_limited');
       assert.equal(r.error?.status, 429);
@@ -130,7 +130,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
 
     it('5xx is provider_unavailable', async () => {
       server.setBehaviour({ '*': { status: 503 } });
-      const r = await probeModel(model());
+      const r = await probeModel(model(), { fetch });
       assert.equal(r.error?.code, 'provider_unavailable');
       assert.equal(r.error?.status, 503);
     });
@@ -138,7 +138,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
     it('an answer later than timeoutMs is a timeout, reported quickly', async () => {
       server.setBehaviour({ '*': { delayMs: 5000 } });
       const t0 = performance.now();
-      const r = await probeModel(model({ timeoutMs: 300 }));
+      const r = await probeModel(model({ timeoutMs: 300 }), { fetch });
       const took = performance.now() - t0;
       assert.equal(r.ok, false);
       assert.equal(r.error?.code, 'timeout');
@@ -149,7 +149,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
     it('connection refused is a network error that says so', async () => {
       const port = await closedPort();
       const base = spec.baseUrl(server).replace(/:\d+/, `:${port}`);
-      const r = await probeModel(model({ baseUrl: base }));
+      const r = await probeModel(model({ baseUrl: base }), { fetch });
       assert.equal(r.ok, false);
       assert.equal(r.error?.code, 'network');
       assert.match(r.error!.message, /ECONNREFUSED/);
@@ -160,7 +160,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
 
     it('a reset connection is a network error', async () => {
       server.setBehaviour({ '*': { reset: true } });
-      const r = await probeModel(model());
+      const r = await probeModel(model(), { fetch });
       assert.equal(r.error?.code, 'network');
     });
 
@@ -168,7 +168,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
       server.setBehaviour({ '*': { delayMs: 5000 } });
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 100);
-      const r = await probeModel(model(), { signal: ac.signal });
+      const r = await probeModel(model(), { fetch, signal: ac.signal });
       assert.equal(r.error?.code, 'cancelled');
     });
 
@@ -186,7 +186,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
 
     it('listModels returns the ids', async () => {
       const { id: _id, ...target } = model();
-      const models = await listRemoteModels(target);
+      const models = await listRemoteModels(target, { fetch });
       assert.deepEqual(
         models.map((m) => m.id),
         spec.listedIds,
@@ -197,7 +197,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
 
     it('listModels with a rejected key throws a ProviderError without the key', async () => {
       const { id: _id, ...target } = model({ apiKey: BAD_KEY });
-      await assert.rejects(listRemoteModels(target), (err: unknown) => {
+      await assert.rejects(listRemoteModels(target, { fetch }), (err: unknown) => {
         assert.ok(err instanceof ServerError);
         assert.equal(err.code, 'ProviderError');
         assert.equal(err.data['reason'], 'unauthorized');
@@ -208,7 +208,7 @@ export function protocolSuite(spec: ProtocolSpec): { server: () => ProviderServe
     });
 
     it('an empty key is credential_missing without any request', async () => {
-      const r = await probeModel(model({ apiKey: '' }));
+      const r = await probeModel(model({ apiKey: '' }), { fetch });
       assert.equal(r.error?.code, 'credential_missing');
       assert.match(r.error!.message, new RegExp(spec.envKey));
       assert.equal(server.requests.length, 0);

@@ -29,7 +29,7 @@ describe('vertex-ai adapter specifics (express mode)', () => {
   beforeEach(() => server.reset());
 
   it('uses the express-mode path: no project, no location', async () => {
-    const r = await probeModel({ authType: 'vertex-ai', id: 'gemini-2.5-flash', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 });
+    const r = await probeModel({ authType: 'vertex-ai', id: 'gemini-2.5-flash', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(server.requests[0]!.path, '/v1beta1/publishers/google/models/gemini-2.5-flash:generateContent');
   });
@@ -46,7 +46,7 @@ describe('vertex-ai adapter specifics (express mode)', () => {
       return (realWrite as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof process.stdout.write;
     try {
-      const r = await probeModel({ authType: 'vertex-ai', id: 'gemini-2.5-flash', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 });
+      const r = await probeModel({ authType: 'vertex-ai', id: 'gemini-2.5-flash', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
       assert.equal(r.ok, true, JSON.stringify(r));
       assert.equal(server.requests[0]!.path, '/v1beta1/publishers/google/models/gemini-2.5-flash:generateContent');
     } finally {
@@ -60,13 +60,13 @@ describe('vertex-ai adapter specifics (express mode)', () => {
   });
 
   it('a publisher-qualified id keeps its publisher', async () => {
-    const r = await probeModel({ authType: 'vertex-ai', id: 'google/gemini-2.5-pro', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 });
+    const r = await probeModel({ authType: 'vertex-ai', id: 'google/gemini-2.5-pro', baseUrl: server.origin, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(server.requests[0]!.path, '/v1beta1/publishers/google/models/gemini-2.5-pro:generateContent');
   });
 
   it('a base URL ending in /v1 uses the v1 API', async () => {
-    const r = await probeModel({ authType: 'vertex-ai', id: 'gemini-2.5-flash', baseUrl: `${server.origin}/v1`, apiKey: GOOD_KEY, maxRetries: 0 });
+    const r = await probeModel({ authType: 'vertex-ai', id: 'gemini-2.5-flash', baseUrl: `${server.origin}/v1`, apiKey: GOOD_KEY, maxRetries: 0 }, { fetch });
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal(server.requests[0]!.path, '/v1/publishers/google/models/gemini-2.5-flash:generateContent');
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stat, unwatchFile, watchFile } from 'node:fs';
 import { promisify } from 'node:util';
 import { redact, ServerError } from '../../protocol/index.js';
-import { describeNetworkError } from '../net.js';
+import { describeNetworkError } from '../net/index.js';
 import type { OAuthStatus } from '../status.js';
 import { classifyOAuthError, type FailureReason, oauthClient } from './client.js';
 import { type CredentialsFile, type QwenCredentials, readCredentials, removeCredentials, writeCredentials } from './credentials.js';
