@@ -56,5 +56,5 @@ export async function startApp(raw: unknown, args: CliArgs, deps: AppDeps): Prom
     canShowDocument: init.capabilities?.window?.showDocument?.support === true,
     showDocument: deps.showDocument,
   });
-  return { handle: createHandle(services.handlers, deps.log), started: services.started, dispose: services.dispose };
+  return { handle: createHandle(services.handlers, deps.log, services.secrets), started: services.started, dispose: services.dispose };
 }

@@ -1,8 +1,18 @@
 import { type CancellationToken, ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import * as z from 'zod/mini';
-import { InvalidParamsError, type ParamsOf, type RequestName, Requests, type ResultOf, RpcErrorCode, ServerError } from '../protocol/index.js';
+import {
+  InvalidParamsError,
+  type ParamsOf,
+  type RequestName,
+  Requests,
+  type ResultOf,
+  RpcErrorCode,
+  ServerError,
+  STATE_CHANGING_METHODS,
+  scrubValue,
+} from '../protocol/index.js';
 import type { Handle } from './dispatch.js';
-import type { Encoded } from './encoded.js';
+import { type Encoded, isEncoded } from './encoded.js';
 import type { Logger } from './logger.js';
 
 type Answer<M extends RequestName> = ResultOf<M> | Encoded<ResultOf<M>>;
@@ -26,11 +36,48 @@ function describeIssues(issues: z.core.$ZodIssue[]): string {
 }
 
 /**
- * The work behind every request: zod validation of params (-32602 with the
- * issues), the handler, cancellation (-32800) and error mapping.
+ * The order PROTOCOL.md promises: changes apply in the order they arrive,
+ * each answer describes what its own request did. A change starts once every
+ * change before it is done. Any other request waits for the changes that
+ * arrived before it, then runs holding up nothing, so a slow network call
+ * (model/test, model/list {refresh}) never delays a change. What it reads
+ * before its first await is exactly the state those changes made.
  */
-export function createHandle(table: HandlerTable, log: Logger): Handle {
-  return async (name, raw, token) => {
+class ArrivalOrder {
+  private lastChange: Promise<unknown> = Promise.resolve();
+
+  // Both wait on the same promise, so their work starts in the order they arrived.
+  change<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lastChange.then(work);
+    this.lastChange = run.catch(() => undefined);
+    return run;
+  }
+
+  other<T>(work: () => Promise<T>): Promise<T> {
+    return this.lastChange.then(work);
+  }
+}
+
+/** The last pass over every answer: no known secret, and no URL's password, leaves whole. */
+function scrubAnswer(answer: unknown, secrets: () => Iterable<string>): unknown {
+  // An encoded answer was scrubbed when it was encoded (handlers/model.ts).
+  if (isEncoded(answer)) return answer;
+  if (answer instanceof ResponseError) {
+    const known = [...secrets()];
+    return new ResponseError(answer.code, scrubValue(answer.message, known), scrubValue(answer.data, known));
+  }
+  return scrubValue(answer, secrets());
+}
+
+/**
+ * The work behind every request: zod validation of params (-32602 with the
+ * issues), the order of arrival, the handler, cancellation (-32800), error
+ * mapping, and the last redaction pass. `secrets` are the values the server
+ * knows to be secret (the logger's).
+ */
+export function createHandle(table: HandlerTable, log: Logger, secrets: () => Iterable<string>): Handle {
+  const order = new ArrivalOrder();
+  const answer = async (name: string, raw: unknown, token: CancellationToken): Promise<unknown> => {
     const method = name as RequestName;
     const handler = table[method] as Handler<RequestName> | undefined;
     if (!handler) return new ResponseError(ErrorCodes.MethodNotFound, `${name} is not available in this server version`);
@@ -43,12 +90,18 @@ export function createHandle(table: HandlerTable, log: Logger): Handle {
         issues,
       });
     }
-    try {
-      const result = await handler(parsed.data as never, token);
-      if (token.isCancellationRequested) return new ResponseError(RpcErrorCode.RequestCancelled, 'request cancelled');
-      return result;
-    } catch (err) {
-      return toResponseError(err, log, method);
-    }
+    const cancelled = () => new ResponseError(RpcErrorCode.RequestCancelled, 'request cancelled');
+    const work = async () => {
+      // Cancelled while it waited for its turn: nothing of it is applied.
+      if (token.isCancellationRequested) return cancelled();
+      try {
+        const result = await handler(parsed.data as never, token);
+        return token.isCancellationRequested ? cancelled() : result;
+      } catch (err) {
+        return toResponseError(err, log, method);
+      }
+    };
+    return STATE_CHANGING_METHODS.has(method) ? order.change(work) : order.other(work);
   };
+  return async (name, raw, token) => scrubAnswer(await answer(name, raw, token), secrets);
 }

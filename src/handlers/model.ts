@@ -5,9 +5,12 @@ import {
   type ParamsOf,
   ServerError,
   type SelectScope,
+  scrub,
+  scrubbedJson,
 } from '../protocol/index.js';
 import { type Encoded, encodeResult } from '../connection/encoded.js';
 import type { HandlerContext } from './context.js';
+import { graphSecrets } from './secrets.js';
 import { modelListView, type RemoteModelEntry } from './views.js';
 
 export function listModels(ctx: HandlerContext, remote: RemoteModelEntry[] = []): ModelListResult {
@@ -17,13 +20,17 @@ export function listModels(ctx: HandlerContext, remote: RemoteModelEntry[] = [])
 /**
  * model/list answers, encoded once for each graph and remote list (both are
  * replaced, never changed in place): asking again without a change costs no
- * JSON work.
+ * JSON work. The router’s last pass skips encoded answers, so secrets
+ * are scrubbed here, once per encoding; every secret the server knows comes
+ * from the graph or from an OAuth sign-in, which recomputes the graph.
  */
-export function cachedModelList(ctx: HandlerContext): (remote: RemoteModelEntry[]) => Encoded<ModelListResult> {
+export function cachedModelList(ctx: HandlerContext, secrets: () => Iterable<string>): (remote: RemoteModelEntry[]) => Encoded<ModelListResult> {
   let last: { graph: ConfigGraph; remote: RemoteModelEntry[]; answer: Encoded<ModelListResult> } | undefined;
   return (remote) => {
     const graph = ctx.state.graph;
-    if (last?.graph !== graph || last.remote !== remote) last = { graph, remote, answer: encodeResult(modelListView(graph, remote)) };
+    if (last?.graph !== graph || last.remote !== remote) {
+      last = { graph, remote, answer: encodeResult(modelListView(graph, remote), (v) => scrubbedJson(v, secrets())) };
+    }
     return last.answer;
   };
 }
@@ -31,6 +38,16 @@ export function cachedModelList(ctx: HandlerContext): (remote: RemoteModelEntry[
 /** Ids come from the client: keep messages readable whatever they send. */
 function clip(s: string, max = 80): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * Whether what a client sent names this value: the value itself, or the form
+ * answers show it in when it holds a secret (a key in a baseUrl's query), so
+ * that what model/list showed can be chosen. Only that exact form matches:
+ * nothing can be learnt of the hidden part by trying.
+ */
+function namedBy(g: ConfigGraph): (asked: string, actual: string | undefined) => boolean {
+  return (asked, actual) => actual !== undefined && (asked === actual || (asked.includes('…') && asked === scrub(actual, graphSecrets(g))));
 }
 
 /** The catalogue entries a `{authType?, id, baseUrl?}` names; errors a person can act on otherwise. */
@@ -43,11 +60,12 @@ export function findModel(
     ...g.catalogue,
     ...remote.map((r) => ({ ...r, name: r.name ?? r.id, source: { layer: 'remote' as const }, available: true })),
   ];
+  const names = namedBy(g);
   const matches = all.filter(
     (m) =>
-      m.id === p.id &&
+      names(p.id, m.id) &&
       (p.authType === undefined || m.authType === p.authType) &&
-      (p.baseUrl === undefined || m.baseUrl === p.baseUrl),
+      (p.baseUrl === undefined || names(p.baseUrl, m.baseUrl)),
   );
   if (matches.length === 0) {
     const where = p.authType ? ` under ${p.authType}` : '';

@@ -253,6 +253,19 @@ export type RequestName = keyof typeof Requests;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameMethods: Same<RequestName, (typeof REQUEST_METHODS)[number]> = true;
 void sameMethods;
+/**
+ * Requests that change state (PROTOCOL.md, Transport). The server applies
+ * them one at a time, in the order they arrive, and answers each from the
+ * state its own change made; any other request waits only for the changes
+ * that arrived before it.
+ */
+export const STATE_CHANGING_METHODS: ReadonlySet<RequestName> = new Set<RequestName>([
+  'auth/login',
+  'auth/cancel',
+  'auth/logout',
+  'model/select',
+  'workspace/trust',
+]);
 export type ParamsOf<M extends RequestName> = z.infer<(typeof Requests)[M]['params']>;
 export type ResultOf<M extends RequestName> = z.input<(typeof Requests)[M]['result']>;
 
