@@ -1,7 +1,7 @@
 // Runs every test file under test/ with node's test runner (Node 20 does not
 // expand globs for --test, and does not pick up .ts files by itself), then
 // prints one plain summary line that any CI can read.
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -9,6 +9,8 @@ function find(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
+    // Installed packages (test/qwen-code/node_modules) ship tests of their own.
+    if (name === 'node_modules') continue;
     if (statSync(p).isDirectory()) out.push(...find(p));
     else if (name.endsWith('.test.ts')) out.push(p);
   }
@@ -18,7 +20,8 @@ function find(dir) {
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find('test').sort();
 mkdirSync('.cache', { recursive: true });
-const tap = join('.cache', 'test-results.tap');
+// One TAP file per run: runs side by side must not read each other's counts.
+const tap = join('.cache', `test-results.${process.pid}.tap`);
 const r = spawnSync(
   process.execPath,
   [
@@ -35,6 +38,7 @@ try {
   const count = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   const skipped = count('skipped') + count('todo');
   console.log(`\n${count('pass')} passed, ${count('fail') + count('cancelled')} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  rmSync(tap, { force: true });
 } catch {
   // No summary without the TAP file; the exit code still tells.
 }

@@ -1,0 +1,185 @@
+/**
+ * Seeded combinations of the inputs that decide model, base URL and key:
+ * where the auth type is chosen, which modelProviders entries exist (with or
+ * without baseUrl and envKey), what names the model (settings, workspace, -m,
+ * OPENAI_MODEL), where each key lives (process, empty in the process, each
+ * .env file, settings.env, --openai-api-key) and which base URL overrides are
+ * set. The same seed always gives the same combinations, so a disagreement
+ * found once is found again and can be listed in GENERATED_TODO.
+ */
+import { FILES, type Scenario, type ScenarioContext, type ScenarioSetup } from './differential.js';
+
+export const GENERATED_SEED = 11;
+export const GENERATED_COUNT = 40;
+
+/** mulberry32: a small, well-mixed 32-bit PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type KeyPlace = 'process' | 'process-empty' | 'home-qwen-env' | 'home-env' | 'project-env' | 'project-qwen-env' | 'settings-env';
+const KEY_PLACES: KeyPlace[] = ['process', 'process-empty', 'home-qwen-env', 'home-env', 'project-env', 'project-qwen-env', 'settings-env'];
+
+interface Combination {
+  auth: 'user' | 'flag' | 'none';
+  entries: { id: string; baseUrl: boolean; envKey?: string }[];
+  /** Entries that live in the workspace file instead of the user file. */
+  workspaceEntries: boolean;
+  userModel?: string;
+  workspaceModel?: string;
+  flagModel?: string;
+  envModel?: string;
+  /** Where each key variable is set (a variable may be set in several places). */
+  keys: Record<string, KeyPlace[]>;
+  flagKey: boolean;
+  envBaseUrl: 'none' | 'process' | 'home-qwen-env';
+  flagBaseUrl: boolean;
+  settingsBaseUrl: boolean;
+}
+
+function combine(rand: () => number): Combination {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const chance = (p: number) => rand() < p;
+  const count = 1 + Math.floor(rand() * 3);
+  const entries = Array.from({ length: count }, (_, i) => {
+    const envKey = pick([`QAS_KEY_${i + 1}`, 'QAS_KEY_SHARED', undefined, `QAS_KEY_${i + 1}`]);
+    return { id: `m-${i + 1}`, baseUrl: chance(0.8), ...(envKey !== undefined ? { envKey } : {}) };
+  });
+  const ids = entries.map((e) => e.id);
+  const names = [...ids, 'm-unknown'];
+  const keyVars = [...new Set([...entries.map((e) => e.envKey ?? 'OPENAI_API_KEY'), ...(chance(0.4) ? ['OPENAI_API_KEY'] : [])])];
+  const keys: Record<string, KeyPlace[]> = {};
+  for (const k of keyVars) {
+    const places = new Set<KeyPlace>();
+    const n = pick([0, 1, 1, 1, 2, 2]);
+    for (let i = 0; i < n; i++) places.add(pick(KEY_PLACES));
+    keys[k] = [...places];
+  }
+  const userModel = chance(0.75) ? pick(names) : undefined;
+  return {
+    auth: pick(['user', 'user', 'user', 'user', 'flag', 'none'] as const),
+    entries,
+    workspaceEntries: chance(0.2),
+    ...(userModel !== undefined ? { userModel } : {}),
+    ...(chance(0.2) ? { workspaceModel: pick(names) } : {}),
+    ...(chance(0.2) ? { flagModel: pick(names) } : {}),
+    ...(chance(0.15) ? { envModel: pick(names) } : {}),
+    keys,
+    flagKey: chance(0.1),
+    envBaseUrl: pick(['none', 'none', 'none', 'process', 'home-qwen-env'] as const),
+    flagBaseUrl: chance(0.1),
+    settingsBaseUrl: chance(0.1),
+  };
+}
+
+function describe(c: Combination): string {
+  const entries = c.entries.map((e) => `${e.id}${e.baseUrl ? '' : ' (no baseUrl)'} key ${e.envKey ?? 'default'}`).join(', ');
+  const keys = Object.entries(c.keys).map(([k, p]) => `${k} in ${p.length ? p.join('+') : 'nowhere'}`).join('; ');
+  const parts = [
+    `auth ${c.auth}`,
+    `${c.workspaceEntries ? 'workspace' : 'user'} entries [${entries}]`,
+    c.userModel && `model.name ${c.userModel}`,
+    c.workspaceModel && `workspace model.name ${c.workspaceModel}`,
+    c.flagModel && `-m ${c.flagModel}`,
+    c.envModel && `OPENAI_MODEL ${c.envModel}`,
+    keys,
+    c.flagKey && '--openai-api-key',
+    c.envBaseUrl !== 'none' && `OPENAI_BASE_URL in ${c.envBaseUrl}`,
+    c.flagBaseUrl && '--openai-base-url',
+    c.settingsBaseUrl && 'security.auth.baseUrl',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+const ENV_FILE: Partial<Record<KeyPlace, string>> = {
+  'home-qwen-env': FILES.homeQwenEnv,
+  'home-env': FILES.homeEnv,
+  'project-env': FILES.projectEnv,
+  'project-qwen-env': FILES.projectQwenEnv,
+};
+
+function build(c: Combination, ctx: ScenarioContext, n: number): ScenarioSetup {
+  const env: Record<string, string> = {};
+  const dotenv: Record<string, Record<string, string>> = {};
+  const settingsEnv: Record<string, string> = {};
+  const add = (file: string, name: string, value: string) => ((dotenv[file] ??= {})[name] = value);
+  for (const [name, places] of Object.entries(c.keys)) {
+    for (const place of places) {
+      const value = ctx.key(`${name} (${place})`);
+      if (place === 'process') env[name] = value;
+      else if (place === 'process-empty') env[name] = '';
+      else if (place === 'settings-env') settingsEnv[name] = value;
+      else add(ENV_FILE[place] ?? FILES.homeQwenEnv, name, value);
+    }
+  }
+  if (c.envModel) env['OPENAI_MODEL'] = c.envModel;
+  if (c.envBaseUrl === 'process') env['OPENAI_BASE_URL'] = ctx.host(`g${n}-env-base`);
+  if (c.envBaseUrl === 'home-qwen-env') add(FILES.homeQwenEnv, 'OPENAI_BASE_URL', ctx.host(`g${n}-dotenv-base`));
+
+  const models = c.entries.map((e) => ({ id: e.id, ...(e.baseUrl ? { baseUrl: ctx.host(`g${n}-${e.id}`) } : {}), ...(e.envKey ? { envKey: e.envKey } : {}) }));
+  const auth = { ...(c.auth === 'user' ? { selectedType: 'openai' } : {}), ...(c.settingsBaseUrl ? { baseUrl: ctx.host(`g${n}-settings-base`) } : {}) };
+  const user: Record<string, unknown> = {
+    ...(Object.keys(auth).length ? { security: { auth } } : {}),
+    ...(c.userModel ? { model: { name: c.userModel } } : {}),
+    ...(c.workspaceEntries ? {} : { modelProviders: { openai: models } }),
+    ...(Object.keys(settingsEnv).length ? { env: settingsEnv } : {}),
+  };
+  const workspace: Record<string, unknown> = {
+    ...(c.workspaceModel ? { model: { name: c.workspaceModel } } : {}),
+    ...(c.workspaceEntries ? { modelProviders: { openai: models } } : {}),
+  };
+  const files: Record<string, string | object> = { [FILES.user]: user };
+  if (Object.keys(workspace).length) files[FILES.workspace] = workspace;
+  for (const [file, vars] of Object.entries(dotenv)) files[file] = `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+
+  const args: string[] = [];
+  if (c.auth === 'flag') args.push('--auth-type', 'openai');
+  if (c.flagModel) args.push('-m', c.flagModel);
+  if (c.flagKey) args.push('--openai-api-key', ctx.key('--openai-api-key'));
+  if (c.flagBaseUrl) args.push('--openai-base-url', ctx.host(`g${n}-flag-base`));
+  return { files, env, args };
+}
+
+/**
+ * Generated combinations where today's server disagrees with Qwen Code 0.24.4:
+ * index → the issue 11 point and what differs. Remove an entry once the
+ * server agrees.
+ */
+export const GENERATED_TODO: Record<number, { points: number[]; todo: string }> = {
+  2: { points: [12], todo: 'no model.name: Qwen Code sends its default qwen3.7-max, the server says qwen3.5-plus' },
+  3: { points: [1], todo: 'QAS_KEY_SHARED is in ~/.env and the project has a .qwen/.env: Qwen Code sends m-2 with it, the server calls m-2 unavailable' },
+  5: { points: [4], todo: 'm-unknown with the --openai-api-key key: Qwen Code sends it to DashScope compatible-mode, the server says https://api.openai.com/v1' },
+  6: { points: [6], todo: 'no auth type: Qwen Code exits "No auth type is selected", the server calls openai/m-2 usable' },
+  9: { points: [12], todo: 'no model.name: Qwen Code sends its default qwen3.7-max, the server says qwen3.5-plus' },
+  10: { points: [12, 1], todo: 'no model.name: Qwen Code sends qwen3.7-max with OPENAI_API_KEY from ~/.env; the server says qwen3.5-plus with the settings.env key (it loads ~/.qwen/.env but not ~/.env)' },
+  11: { points: [1], todo: 'QAS_KEY_SHARED is in ~/.env beside a ~/.qwen/.env: Qwen Code sends m-2 with it, the server calls m-2 unavailable' },
+  15: { points: [1], todo: 'OPENAI_API_KEY is in ~/.qwen/.env and the project has a .qwen/.env: Qwen Code sends m-unknown to OPENAI_BASE_URL with it, the server calls m-unknown unavailable' },
+  16: { points: [6], todo: 'no auth type: Qwen Code exits "No auth type is selected", the server calls openai/m-1 usable' },
+  18: { points: [3, 4], todo: 'm-2\'s QAS_KEY_2 is unset: Qwen Code falls through to OPENAI_API_KEY and OPENAI_BASE_URL, the server calls m-2 unavailable' },
+  20: { points: [2], todo: 'QAS_KEY_1 is empty in the process: Qwen Code sends the settings.env value, the server calls m-1 unavailable' },
+  23: { points: [6], todo: 'no auth type: Qwen Code exits "No auth type is selected", the server calls openai/m-1 usable' },
+  27: { points: [1], todo: 'OPENAI_BASE_URL is in ~/.qwen/.env and the project has a .env: Qwen Code sends m-unknown there, the server says https://api.openai.com/v1' },
+  30: { points: [12, 4], todo: 'no model.name: Qwen Code sends its default qwen3.7-max to DashScope compatible-mode, the server says qwen3.5-plus at https://api.openai.com/v1' },
+  37: { points: [12], todo: 'model.name and OPENAI_MODEL name models with no key from outside modelProviders: Qwen Code falls back to the first entry m-1 (QAS_KEY_1), the server keeps m-unknown and calls it unavailable' },
+  39: { points: [12], todo: 'no model.name: Qwen Code sends its default qwen3.7-max, the server says qwen3.5-plus' },
+};
+
+export function generatedScenarios(seed = GENERATED_SEED, count = GENERATED_COUNT): Scenario[] {
+  const rand = prng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const c = combine(rand);
+    const known = seed === GENERATED_SEED ? GENERATED_TODO[i] : undefined;
+    return {
+      name: `generated #${i} (seed ${seed}): ${describe(c)}`,
+      ...(known ? { points: known.points, todo: known.todo } : {}),
+      setup: (ctx) => build(c, ctx, i),
+    };
+  });
+}

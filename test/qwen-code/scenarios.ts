@@ -1,0 +1,383 @@
+/**
+ * The differential table: one or more scenarios for each point of issue 11's
+ * "What differs today" that can be seen from outside, and a few baselines.
+ * A scenario with `todo` is one where today's server disagrees with Qwen Code
+ * 0.24.4; `todo` says how. Fixing the server turns it into an ordinary test:
+ * delete its `todo`.
+ */
+import { FILES, type Scenario, type ScenarioContext } from './differential.js';
+
+type Entry = { id: string; baseUrl?: string; envKey?: string; name?: string; wireApi?: string };
+const entry = (id: string, baseUrl?: string, envKey?: string, extra: Partial<Entry> = {}): Entry => ({
+  id,
+  ...(baseUrl !== undefined ? { baseUrl } : {}),
+  ...(envKey !== undefined ? { envKey } : {}),
+  ...extra,
+});
+const openai = (selected: string, models: Entry[], more: Record<string, unknown> = {}) => ({
+  security: { auth: { selectedType: 'openai' } },
+  model: { name: selected },
+  modelProviders: { openai: models },
+  ...more,
+});
+const dotenv = (vars: Record<string, string>) => `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+
+/** A valid Qwen OAuth credential for Qwen Code's cache, good for a day. */
+function oauthCreds(c: ScenarioContext) {
+  return {
+    access_token: c.key('oauth access token', 'qat-'),
+    refresh_token: c.key('oauth refresh token', 'qrt-'),
+    token_type: 'Bearer',
+    resource_url: 'portal.qwen-oauth.provider.test',
+    expiry_date: Date.now() + 24 * 3600 * 1000,
+  };
+}
+
+export const SCENARIOS: Scenario[] = [
+  // ---- baselines: where the two already agree ---------------------------------------
+  {
+    name: 'baseline: a modelProviders entry, its envKey in the process environment',
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') } }),
+  },
+  {
+    name: 'baseline: the key in ~/.qwen/.env, the provider on loopback',
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.url, 'QAS_KEY_A')]), [FILES.homeQwenEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (~/.qwen/.env)') }) } }),
+  },
+  {
+    name: 'baseline: anthropic entry with its base URL',
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'anthropic' } }, model: { name: 'claude-a' }, modelProviders: { anthropic: [entry('claude-a', c.host('anthropic', ''), 'QAS_ANTHROPIC')] } } },
+      env: { QAS_ANTHROPIC: c.key('QAS_ANTHROPIC (process)') },
+    }),
+  },
+  {
+    name: 'baseline: gemini entry with its base URL',
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'gemini' } }, model: { name: 'gemini-a' }, modelProviders: { gemini: [entry('gemini-a', c.host('gemini', ''), 'QAS_GEMINI')] } } },
+      env: { QAS_GEMINI: c.key('QAS_GEMINI (process)') },
+    }),
+  },
+
+  // ---- 1. .env files --------------------------------------------------------------------
+  {
+    name: 'a key kept in ~/.qwen/.env while the project has a .env without it',
+    points: [1],
+    todo: 'Qwen Code sends QAS_KEY_A from ~/.qwen/.env; the server loads the project .env alone and calls m-a unavailable (QAS_KEY_A is not set)',
+    setup: (c) => ({
+      files: {
+        [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]),
+        [FILES.homeQwenEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (~/.qwen/.env)') }),
+        [FILES.projectEnv]: dotenv({ PROJECT_SETTING: 'x' }),
+      },
+    }),
+  },
+  {
+    name: 'a key kept in ~/.env while the project has a .qwen/.env without it',
+    points: [1],
+    todo: 'Qwen Code sends QAS_KEY_A from ~/.env; the server loads the project .qwen/.env alone and calls m-a unavailable (QAS_KEY_A is not set)',
+    setup: (c) => ({
+      files: {
+        [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]),
+        [FILES.homeEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (~/.env)') }),
+        [FILES.projectQwenEnv]: dotenv({ PROJECT_SETTING: 'x' }),
+      },
+    }),
+  },
+  {
+    name: 'the project .env wins over ~/.qwen/.env for the same name',
+    points: [1],
+    setup: (c) => ({
+      files: {
+        [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]),
+        [FILES.homeQwenEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (~/.qwen/.env)') }),
+        [FILES.projectEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (project .env)') }),
+      },
+    }),
+  },
+
+  // ---- 2. empty variables -----------------------------------------------------------------
+  {
+    name: 'an empty variable in the environment counts as unset',
+    points: [2],
+    todo: 'Qwen Code takes the empty QAS_KEY_A as unset and sends the key from ~/.qwen/.env; the server calls m-a unavailable (QAS_KEY_A is not set)',
+    setup: (c) => ({
+      files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]), [FILES.homeQwenEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (~/.qwen/.env)') }) },
+      env: { QAS_KEY_A: '' },
+    }),
+  },
+  {
+    name: 'an empty OPENAI_API_KEY in the environment, the key in the project .env',
+    points: [2],
+    todo: 'Qwen Code takes the empty OPENAI_API_KEY as unset and sends the project .env key; the server calls m-a unavailable (OPENAI_API_KEY is not set)',
+    setup: (c) => ({
+      files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'))]), [FILES.projectEnv]: dotenv({ OPENAI_API_KEY: c.key('OPENAI_API_KEY (project .env)') }) },
+      env: { OPENAI_API_KEY: '' },
+    }),
+  },
+
+  // ---- 3. an unset envKey falls through ------------------------------------------------------
+  {
+    name: "an unset envKey falls through to OPENAI_API_KEY",
+    points: [3],
+    todo: 'Qwen Code sends OPENAI_API_KEY when QAS_UNSET_KEY is unset; the server calls m-a unavailable (QAS_UNSET_KEY is not set)',
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_UNSET_KEY')]) }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') } }),
+  },
+  {
+    name: 'an unset envKey falls through to security.auth.apiKey',
+    points: [3],
+    todo: 'Qwen Code sends security.auth.apiKey when QAS_UNSET_KEY is unset; the server calls m-a unavailable (QAS_UNSET_KEY is not set)',
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_UNSET_KEY')], { security: { auth: { selectedType: 'openai', apiKey: c.key('security.auth.apiKey') } } }) } }),
+  },
+  {
+    name: 'an unset envKey falls through to --openai-api-key',
+    points: [3],
+    todo: 'Qwen Code sends the --openai-api-key key when QAS_UNSET_KEY is unset; the server calls m-a unavailable (QAS_UNSET_KEY is not set)',
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_UNSET_KEY')]) }, args: ['--openai-api-key', c.key('--openai-api-key')] }),
+  },
+
+  // ---- 4. base URLs ----------------------------------------------------------------------------
+  {
+    name: 'a model no modelProviders entry defines goes to DashScope',
+    points: [4],
+    todo: 'Qwen Code sends qwen-unlisted to https://dashscope.aliyuncs.com/compatible-mode/v1; the server says https://api.openai.com/v1',
+    setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'openai' } }, model: { name: 'qwen-unlisted' } } }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') } }),
+  },
+  {
+    name: 'OPENAI_BASE_URL for a model no entry defines',
+    points: [4],
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai' } }, model: { name: 'qwen-unlisted' } } },
+      env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_BASE_URL: c.host('env-base') },
+    }),
+  },
+  {
+    name: '--openai-base-url wins over OPENAI_BASE_URL',
+    points: [4],
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai' } }, model: { name: 'qwen-unlisted' } } },
+      env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_BASE_URL: c.host('env-base') },
+      args: ['--openai-base-url', c.host('flag-base')],
+    }),
+  },
+  {
+    name: 'security.auth.baseUrl for a model no entry defines',
+    points: [4],
+    todo: 'Qwen Code sends to security.auth.baseUrl (https://settings-base.provider.test/v1); the server says https://api.openai.com/v1',
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai', baseUrl: c.host('settings-base') } }, model: { name: 'qwen-unlisted' } } },
+      env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') },
+    }),
+  },
+  {
+    name: 'an entry without baseUrl takes OPENAI_BASE_URL',
+    points: [4],
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', undefined, 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)'), OPENAI_BASE_URL: c.host('env-base') } }),
+  },
+  {
+    name: 'an entry without baseUrl and nothing else goes to api.openai.com',
+    points: [4],
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', undefined, 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') } }),
+  },
+  {
+    name: "an entry's own baseUrl wins over --openai-base-url",
+    points: [4],
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') }, args: ['--openai-base-url', c.host('flag-base')] }),
+  },
+
+  // ---- 5. ${VAR} in settings -------------------------------------------------------------------
+  {
+    name: '${VAR} in a baseUrl expands from ~/.qwen/.env',
+    points: [5],
+    todo: 'Qwen Code expands ${QAS_HOST_LABEL} from ~/.qwen/.env and sends to https://expanded.provider.test/v1; the server reports the base URL unexpanded',
+    setup: (c) => ({
+      files: {
+        [FILES.user]: openai('m-a', [entry('m-a', 'https://${QAS_HOST_LABEL}.provider.test/v1', 'QAS_KEY_A')]),
+        [FILES.homeQwenEnv]: dotenv({ QAS_HOST_LABEL: 'expanded' }),
+      },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: '$VAR in a baseUrl expands from the process environment',
+    points: [5],
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', '$QAS_BASE', 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)'), QAS_BASE: c.host('from-process') } }),
+  },
+
+  // ---- 6. no auth type, and what infers one -------------------------------------------------
+  {
+    name: 'no selectedType and nothing to infer it from',
+    points: [6],
+    todo: 'Qwen Code exits with "No auth type is selected"; the server calls openai/m-a usable',
+    setup: (c) => ({ files: { [FILES.user]: { model: { name: 'm-a' }, modelProviders: { openai: [entry('m-a', c.host('a'), 'QAS_KEY_A')] } } }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') } }),
+  },
+  {
+    name: 'OPENAI_API_KEY + OPENAI_MODEL + OPENAI_BASE_URL infer openai',
+    points: [6],
+    setup: (c) => ({ env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_MODEL: 'env-model', OPENAI_BASE_URL: c.host('env-base') } }),
+  },
+  {
+    name: 'OPENAI_API_KEY + QWEN_MODEL + OPENAI_BASE_URL infer openai',
+    points: [6],
+    todo: 'Qwen Code infers openai and sends qwen-env-model to OPENAI_BASE_URL; the server selects no model',
+    setup: (c) => ({ env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), QWEN_MODEL: 'qwen-env-model', OPENAI_BASE_URL: c.host('env-base') } }),
+  },
+  {
+    name: 'OPENAI_API_KEY + OPENAI_MODEL without a base URL infer nothing',
+    points: [6],
+    setup: (c) => ({ env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_MODEL: 'env-model' } }),
+  },
+  {
+    name: 'GEMINI_API_KEY + GEMINI_MODEL infer gemini',
+    points: [6, 4],
+    todo: 'both infer gemini/gemini-env-model, but Qwen Code sends it to https://generativelanguage.googleapis.com and the server\'s model/list gives no base URL',
+    setup: (c) => ({ env: { GEMINI_API_KEY: c.key('GEMINI_API_KEY (process)'), GEMINI_MODEL: 'gemini-env-model' } }),
+  },
+  {
+    name: 'GOOGLE_API_KEY + GOOGLE_MODEL infer vertex-ai',
+    points: [6, 4],
+    todo: 'both infer vertex-ai/gemini-vertex-model, but Qwen Code sends it to https://aiplatform.googleapis.com and the server\'s model/list gives no base URL',
+    setup: (c) => ({ env: { GOOGLE_API_KEY: c.key('GOOGLE_API_KEY (process)'), GOOGLE_MODEL: 'gemini-vertex-model' } }),
+  },
+  {
+    name: 'ANTHROPIC_API_KEY + ANTHROPIC_MODEL + ANTHROPIC_BASE_URL infer anthropic',
+    points: [6],
+    setup: (c) => ({ env: { ANTHROPIC_API_KEY: c.key('ANTHROPIC_API_KEY (process)'), ANTHROPIC_MODEL: 'claude-env', ANTHROPIC_BASE_URL: c.host('anthropic-env', '') } }),
+  },
+
+  // ---- 7. model.baseUrl ---------------------------------------------------------------------
+  {
+    name: 'model.baseUrl picks the second of two entries with one id',
+    points: [7],
+    todo: 'Qwen Code follows model.baseUrl to https://second.provider.test/v1; the server reports the first entry, https://first.provider.test/v1',
+    setup: (c) => ({
+      files: { [FILES.user]: { ...openai('twin', [entry('twin', c.host('first'), 'QAS_KEY_A'), entry('twin', c.host('second'), 'QAS_KEY_A')]), model: { name: 'twin', baseUrl: c.host('second') } } },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+
+  // ---- 8. old and new settings formats -----------------------------------------------------------
+  {
+    name: 'a v1 flat settings file',
+    points: [8],
+    todo: 'Qwen Code migrates {selectedAuthType, model} and sends m-old to OPENAI_BASE_URL; the server selects no model',
+    setup: (c) => ({ files: { [FILES.user]: { selectedAuthType: 'openai', model: 'm-old' } }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_BASE_URL: c.host('v1-base') } }),
+  },
+  {
+    name: 'a v5 modelProviders.<id> = {protocol, models}',
+    points: [8],
+    todo: 'Qwen Code reads the v5 entries and sends m-a with QAS_KEY_A; the server ignores them and calls m-a unavailable (OPENAI_API_KEY is not set)',
+    setup: (c) => ({
+      files: { [FILES.user]: { $version: 5, security: { auth: { selectedType: 'openai' } }, model: { name: 'm-a' }, modelProviders: { openai: { protocol: 'openai', models: [entry('m-a', c.host('a'), 'QAS_KEY_A')] } } } },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+
+  // ---- 9. trailing commas -------------------------------------------------------------------------
+  {
+    name: 'a trailing comma in the user file',
+    points: [9],
+    todo: 'Qwen Code refuses to start (the user settings.json does not parse; a copy goes to settings.json.corrupted); the server accepts the file and calls openai/m-a usable',
+    setup: (c) => ({
+      files: { [FILES.user]: `${JSON.stringify(openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]), null, 2).replace(/\n}$/, ',\n}')}\n` },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: 'a trailing comma in the workspace file',
+    points: [9],
+    todo: 'Qwen Code resets the workspace file to {} and sends user-model to https://user.provider.test/v1; the server uses the workspace\'s ws-model at https://ws.provider.test/v1',
+    setup: (c) => ({
+      files: {
+        [FILES.user]: openai('user-model', [entry('user-model', c.host('user'), 'QAS_KEY_A'), entry('ws-model', c.host('ws'), 'QAS_KEY_A')]),
+        [FILES.workspace]: '{ "model": { "name": "ws-model" }, }\n',
+      },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+
+  // ---- 10. openai-responses ------------------------------------------------------------------------
+  {
+    name: 'openai-responses: an openai entry with wireApi "responses"',
+    points: [10],
+    todo: 'Qwen Code speaks the Responses API (openai-responses); the server reports the model under openai',
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } }, model: { name: 'resp-a' }, modelProviders: { openai: [entry('resp-a', c.host('responses'), 'QAS_KEY_A', { wireApi: 'responses' })] } } },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: 'openai-responses: a modelProviders["openai-responses"] entry',
+    points: [10],
+    todo: 'Qwen Code sends resp-b over the Responses API; the server selects no model',
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } }, model: { name: 'resp-b' }, modelProviders: { 'openai-responses': [entry('resp-b', c.host('responses'), 'QAS_KEY_A')] } } },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+
+  // ---- 11. Qwen OAuth ---------------------------------------------------------------------------
+  {
+    name: 'a cached Qwen OAuth credential without useExternal',
+    points: [11],
+    todo: 'Qwen Code refuses ("Qwen OAuth free tier was discontinued on 2026-04-15…"); the server says coder-model is usable with the cached token',
+    setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'qwen-oauth' } } }, [FILES.oauthCreds]: oauthCreds(c) } }),
+  },
+  {
+    name: 'a cached Qwen OAuth credential with security.auth.useExternal',
+    points: [11, 4],
+    todo: 'Qwen Code sends coder-model to the credential\'s resource_url, https://portal.qwen-oauth.provider.test/v1; the server\'s model/list gives coder-model no base URL',
+    setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'qwen-oauth', useExternal: true } } }, [FILES.oauthCreds]: oauthCreds(c) } }),
+  },
+
+  // ---- 12. -m with an unknown id, and the defaults ------------------------------------------------
+  {
+    name: '-m with an id no entry has, every key from modelProviders',
+    points: [12],
+    todo: 'Qwen Code falls back to the type\'s first entry, m-a at https://a.provider.test/v1 with QAS_KEY_A; the server keeps no-such-model and calls it unavailable (OPENAI_API_KEY is not set)',
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A'), entry('m-b', c.host('b'), 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') }, args: ['-m', 'no-such-model'] }),
+  },
+  {
+    name: '-m with an id no entry has, OPENAI_API_KEY from the environment',
+    points: [12, 4],
+    todo: 'Qwen Code sends no-such-model to https://dashscope.aliyuncs.com/compatible-mode/v1; the server says https://api.openai.com/v1',
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)'), OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') }, args: ['-m', 'no-such-model'] }),
+  },
+  {
+    name: 'openai selected with no model anywhere: the default model',
+    points: [12, 4],
+    todo: 'Qwen Code\'s default is qwen3.7-max at https://dashscope.aliyuncs.com/compatible-mode/v1; the server\'s is qwen3.5-plus at https://api.openai.com/v1',
+    setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'openai' } } } }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') } }),
+  },
+
+  // ---- 13. which layer wins ---------------------------------------------------------------------
+  {
+    name: '-m wins over model.name',
+    points: [13],
+    setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A'), entry('m-b', c.host('b'), 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') }, args: ['-m', 'm-b'] }),
+  },
+  {
+    name: 'the workspace model.name wins over the user one',
+    points: [13],
+    setup: (c) => ({
+      files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A'), entry('m-b', c.host('b'), 'QAS_KEY_A')]), [FILES.workspace]: { model: { name: 'm-b' } } },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: 'the system file wins over the workspace',
+    points: [13],
+    setup: (c) => ({
+      files: {
+        [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A'), entry('m-b', c.host('b'), 'QAS_KEY_A'), entry('m-c', c.host('c'), 'QAS_KEY_A')]),
+        [FILES.workspace]: { model: { name: 'm-b' } },
+        [FILES.system]: { model: { name: 'm-c' } },
+      },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: 'OPENAI_MODEL names the model when settings name none',
+    points: [13],
+    setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'openai' } }, modelProviders: { openai: [entry('m-a', c.host('a'), 'QAS_KEY_A'), entry('m-b', c.host('b'), 'QAS_KEY_A')] } } }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)'), OPENAI_MODEL: 'm-b' } }),
+  },
+];
