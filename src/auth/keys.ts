@@ -25,10 +25,8 @@ export function shadowWarnings(after: ConfigGraph, envKey: string, storedIn: str
   if (e && (e.source.layer === 'process' || e.source.layer === 'cli' || e.source.layer === 'initializationOptions')) {
     const where = e.source.layer === 'process' ? "the server's environment" : 'a command-line flag';
     out.push(`${envKey} is also set in ${where}, which wins over ${storedIn}: unset it there for the stored key to be used`);
-  } else if (after.dotenv.file && after.dotenv.file.path !== storedIn) {
-    out.push(
-      `${after.dotenv.file.path} is found first and is the only .env file loaded in this folder, so the key stored in ${storedIn} is not used here: add ${envKey} to that file, or remove it`,
-    );
+  } else if (e?.source.layer === 'dotenv' && e.source.path && e.source.path !== storedIn) {
+    out.push(`${envKey} is also set in ${e.source.path}, which is loaded first and wins over ${storedIn}: remove it there for the stored key to be used`);
   }
   return out;
 }

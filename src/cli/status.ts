@@ -88,11 +88,14 @@ export function renderStatus(v: StatusView, color: boolean, home = homedir()): s
   );
   out.push('');
 
-  const d = c.dotenv;
-  out.push(`${p.bold('.env file')}  ${d.path ? tilde(d.path, home) : p.dim('none found')}`);
-  if (d.loaded.length > 0) out.push(`  loaded: ${d.loaded.join(', ')}`);
-  if (d.shadowed.length > 0) out.push(p.yellow(`  not used (the environment sets them): ${d.shadowed.join(', ')}`));
-  if (d.excluded.length > 0) out.push(p.yellow(`  excluded (advanced.excludedEnvVars): ${d.excluded.join(', ')}`));
+  // Load order is precedence order: each name comes from the first file that sets it.
+  out.push(`${p.bold('.env files')}${c.dotenvFiles.length === 0 ? `  ${p.dim('none found')}` : p.dim('  in load order; each name from the first that sets it')}`);
+  for (const d of c.dotenvFiles) {
+    out.push(`  ${tilde(d.path, home)}  ${p.dim(d.scope)}`);
+    out.push(`    set: ${d.loaded.length > 0 ? d.loaded.join(', ') : p.dim('nothing')}`);
+    if (d.shadowed.length > 0) out.push(p.yellow(`    not used (already set by the environment or an earlier file): ${d.shadowed.join(', ')}`));
+    if (d.excluded.length > 0) out.push(p.yellow(`    not loaded (excluded for this file): ${d.excluded.join(', ')}`));
+  }
   out.push('');
 
   const envRows = Object.entries(c.env).map(([name, e]) => [name, e.redacted ?? e.value ?? '', p.dim(describeSource(e.source, home))]);

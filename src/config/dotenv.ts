@@ -6,7 +6,9 @@ import { FILE_START } from './text-position.js';
 
 export interface DotenvFile {
   path: string;
-  /** A project file (not in a `.qwen` folder, not a home file): subject to `advanced.excludedEnvVars`. */
+  /** A home file (`$QWEN_HOME/.env`, `~/.qwen/.env`, `~/.env`) or the project's. */
+  scope: 'home' | 'project';
+  /** A project file outside `.qwen/`: subject to `advanced.excludedEnvVars`. */
   projectLevel: boolean;
   vars: Record<string, string>;
   /** For diagnostics that point at a line. */
@@ -33,50 +35,78 @@ export async function readDotenv(path: string): Promise<Record<string, string> |
   return text === null ? null : parse(text);
 }
 
-/** Every path `.env` discovery looks at, in order: the watcher needs them all. */
-export function dotenvCandidates(cwd: string, home: string, qwenDir: string, includeProject: boolean): string[] {
-  const out: string[] = [];
-  if (includeProject) {
-    let dir = resolve(cwd);
-    for (;;) {
-      out.push(join(dir, '.qwen', '.env'), join(dir, '.env'));
-      const parent = dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
-    }
-  }
-  out.push(join(qwenDir, '.env'), join(home, '.env'));
-  return [...new Set(out)];
+/** The home files, in the order Qwen Code loads them; `~/.qwen/.env` too when QWEN_HOME moves the config folder. */
+export function homeDotenvPaths(home: string, qwenDir: string): string[] {
+  return [...new Set([join(qwenDir, '.env'), join(home, '.qwen', '.env'), join(home, '.env')])];
 }
 
 /**
- * Qwen Code's discovery: from the working directory up to `/`, in each
- * directory `.qwen/.env` then `.env`; else `~/.qwen/.env`, then `~/.env`.
- * Only the first file found is loaded. In an untrusted folder only the home
- * files count.
+ * The home files `${VAR}` in settings falls back on: `$QWEN_HOME/.env`, and
+ * `~/.env` only when QWEN_HOME is not set (Qwen Code's getHomeEnvFallbackVars).
  */
-export async function findDotenv(
+export function expansionDotenvPaths(home: string, qwenDir: string, qwenHomeSet: boolean): string[] {
+  return qwenHomeSet ? [join(qwenDir, '.env')] : [join(qwenDir, '.env'), join(home, '.env')];
+}
+
+/** The project folders the walk visits: from the working directory up, stopping before the home folder. */
+function projectDirs(cwd: string, home: string): string[] {
+  const out: string[] = [];
+  let dir = resolve(cwd);
+  for (;;) {
+    if (dir === home) break;
+    out.push(dir);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return out;
+}
+
+/** Every path `.env` discovery looks at, in order: the watcher needs them all. */
+export function dotenvCandidates(cwd: string, home: string, qwenDir: string, includeProject: boolean): string[] {
+  const project = includeProject ? projectDirs(cwd, home).flatMap((dir) => [join(dir, '.qwen', '.env'), join(dir, '.env')]) : [];
+  return [...new Set([...project, ...homeDotenvPaths(home, qwenDir)])];
+}
+
+/**
+ * Qwen Code 0.24's discovery (findEnvFiles): from the working directory up,
+ * stopping at the home folder, in each folder `.qwen/.env` then `.env`; the
+ * first project file found, then every home file that exists. In an
+ * untrusted folder only the home files count. Load order is precedence
+ * order: each name comes from the first file that sets it.
+ */
+export async function findDotenvFiles(
   cwd: string,
   home: string,
   qwenDir: string,
   includeProject: boolean,
   problems?: Diagnostic[],
-): Promise<DotenvFile | null> {
-  const homeFiles = new Set([join(qwenDir, '.env'), join(home, '.env')]);
-  for (const path of dotenvCandidates(cwd, home, qwenDir, includeProject)) {
+): Promise<DotenvFile[]> {
+  const homeFiles = homeDotenvPaths(home, qwenDir);
+  const found: DotenvFile[] = [];
+  const take = async (path: string, scope: DotenvFile['scope']): Promise<boolean> => {
     const text = await readDotenvText(path, problems);
-    if (text === null) continue;
-    const inQwenFolder = path.endsWith(`${sep}.qwen${sep}.env`);
-    return { path, projectLevel: !inQwenFolder && !homeFiles.has(path), vars: parse(text), text };
+    if (text === null) return false;
+    const projectLevel = scope === 'project' && !path.endsWith(`${sep}.qwen${sep}.env`);
+    found.push({ path, scope, projectLevel, vars: parse(text), text });
+    return true;
+  };
+  if (includeProject) {
+    for (const path of dotenvCandidates(cwd, home, qwenDir, true)) {
+      if (homeFiles.includes(path)) continue;
+      if (await take(path, 'project')) break;
+    }
   }
-  return null;
+  for (const path of homeFiles) await take(path, 'home');
+  return found;
 }
 
 /**
- * The home file a stored key goes to: the one discovery would load as its
- * home fallback today. Something that is there but can't be read (a named
- * pipe, a directory) still counts: the write then says what is wrong with
- * it, rather than the key landing in another file.
+ * The home file a stored key goes to: `~/.qwen/.env` (or `$QWEN_HOME/.env`)
+ * if it exists, else `~/.env` if it exists, else a new `~/.qwen/.env`; every
+ * home file is loaded in every folder. Something that is there but can't be
+ * read (a named pipe, a directory) still counts: the write then says what is
+ * wrong with it, rather than the key landing in another file.
  */
 export async function homeDotenvForWrite(home: string, qwenDir: string): Promise<string> {
   const qwenEnv = join(qwenDir, '.env');

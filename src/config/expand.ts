@@ -1,8 +1,23 @@
+import type { DotenvFile } from './dotenv.js';
+
 /**
- * Qwen Code expands `$VAR` and `${VAR}` in settings strings from the process
- * environment only (not from `.env`); an unknown name stays as written.
- * Parts without a reference are returned as they are, not copied: most of a
- * settings file has none.
+ * What `$VAR` in settings expands from (Qwen Code 0.24's resolveEnvVarsInObject
+ * with getHomeEnvFallbackVars): the process environment, then the given home
+ * `.env` files, the first that sets a name winning. A name the process has,
+ * even empty, is never taken from a file. Never project `.env` files nor
+ * `settings.env`: settings are expanded before either is applied.
+ */
+export function expansionEnv(processEnv: NodeJS.ProcessEnv, homeFiles: readonly DotenvFile[]): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const f of homeFiles) for (const [name, value] of Object.entries(f.vars)) if (!Object.hasOwn(out, name)) out[name] = value;
+  for (const [name, value] of Object.entries(processEnv)) if (value !== undefined) out[name] = value;
+  return out;
+}
+
+/**
+ * `$VAR` and `${VAR}` in settings strings, from `env` (see expansionEnv); an
+ * unknown name stays as written. Parts without a reference are returned as
+ * they are, not copied: most of a settings file has none.
  */
 export function expandEnvVars<T>(value: T, env: NodeJS.ProcessEnv): T {
   if (typeof value === 'string') {

@@ -89,7 +89,7 @@ describe('API-key and Coding Plan logins', () => {
   });
 
   it('warns when the stored key is shadowed by the environment or a project .env', async () => {
-    await ctx.sb.write('work/project/.env', 'UNRELATED=1\n');
+    await ctx.sb.write('work/project/.env', 'UNRELATED=1\nGEMINI_API_KEY=AIzaSyProjectKey00000000000000000\n');
     const srv = await start({ env: { ANTHROPIC_API_KEY: 'sk-ant-from-the-shell-000000' } });
     const r1 = await srv.request('auth/login', { method: 'api-key', authType: 'gemini', apiKey: 'AIzaSyTestKey000000000000000000000' });
     assert.ok(r1.warnings?.some((w: string) => w.includes(ctx.sb.path('work/project/.env'))));

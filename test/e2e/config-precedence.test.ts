@@ -110,13 +110,15 @@ describe('settings merge (QWEN-FACTS "Settings merge")', () => {
     assert.equal(c.settings['ui.ok'].value, true);
   });
 
-  it('$VAR and ${VAR} expand from the process environment, not from .env', async () => {
-    await ctx.sb.write(userSettings(), '{ "model": { "name": "${MY_MODEL}" }, "ui": { "a": "$FROM_DOTENV", "b": "$UNKNOWN_NAME" } }');
-    await ctx.sb.write('home/.qwen/.env', 'FROM_DOTENV=nope\n');
+  it('$VAR and ${VAR} expand from the process environment, then the home .env files, never a project .env', async () => {
+    await ctx.sb.write(userSettings(), '{ "model": { "name": "${MY_MODEL}" }, "ui": { "a": "$FROM_HOME", "b": "$UNKNOWN_NAME", "c": "${FROM_PROJECT}" } }');
+    await ctx.sb.write('home/.qwen/.env', 'FROM_HOME=home-value\nMY_MODEL=not-this-one\n');
+    await ctx.sb.write('work/project/.env', 'FROM_PROJECT=nope\n');
     const c = await resolve({ env: { MY_MODEL: 'expanded-model' } });
     assert.equal(c.settings['model.name'].value, 'expanded-model');
-    assert.equal(c.settings['ui.a'].value, '$FROM_DOTENV');
+    assert.equal(c.settings['ui.a'].value, 'home-value');
     assert.equal(c.settings['ui.b'].value, '$UNKNOWN_NAME');
+    assert.equal(c.settings['ui.c'].value, '${FROM_PROJECT}');
   });
 });
 
@@ -143,15 +145,15 @@ describe('environment precedence (QWEN-FACTS "Environment")', () => {
     const c = await resolve({ env: { OPENAI_MODEL: 'from-process' } });
     assert.equal(c.env.OPENAI_MODEL.value, 'from-process');
     assert.deepEqual(c.env.OPENAI_MODEL.source, { layer: 'process' });
-    assert.deepEqual(c.dotenv.shadowed, ['OPENAI_MODEL']);
+    assert.deepEqual(c.dotenvFiles[0].shadowed, ['OPENAI_MODEL']);
     assert.ok(c.warnings?.some((w: string) => w.includes('OPENAI_MODEL')), 'a shadowed .env name is called out');
   });
 
-  it('an empty but set process variable still wins over .env', async () => {
+  it('an empty process variable counts as unset: .env fills it', async () => {
     await ctx.sb.write('work/project/.env', 'OPENAI_MODEL=from-dotenv\n');
     const c = await resolve({ env: { OPENAI_MODEL: '' } });
-    assert.equal(c.env.OPENAI_MODEL.value, '');
-    assert.equal(c.env.OPENAI_MODEL.source.layer, 'process');
+    assert.equal(c.env.OPENAI_MODEL.value, 'from-dotenv');
+    assert.equal(c.env.OPENAI_MODEL.source.layer, 'dotenv');
   });
 
   it('.env wins over settings.json env', async () => {

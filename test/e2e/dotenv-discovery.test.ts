@@ -15,7 +15,7 @@ describe('.env discovery', () => {
   it('walks up from a nested working directory', async () => {
     await ctx.sb.write('work/project/.env', 'GEMINI_MODEL=nested\n');
     const c = await resolveIn(ctx.sb.path('work/project/src/deep/er'));
-    assert.equal(c.dotenv.path, ctx.sb.path('work/project/.env'));
+    assert.equal(c.dotenvFiles[0].path, ctx.sb.path('work/project/.env'));
     assert.equal(c.env.GEMINI_MODEL.value, 'nested');
   });
 
@@ -23,7 +23,7 @@ describe('.env discovery', () => {
     await ctx.sb.write('work/project/.env', 'GEMINI_MODEL=plain\n');
     await ctx.sb.write('work/project/.qwen/.env', 'GEMINI_MODEL=qwen-folder\n');
     const c = await resolveIn(ctx.sb.project);
-    assert.equal(c.dotenv.path, ctx.sb.path('work/project/.qwen/.env'));
+    assert.deepEqual(c.dotenvFiles.map((f: any) => f.path), [ctx.sb.path('work/project/.qwen/.env')], 'one project file only');
     assert.equal(c.env.GEMINI_MODEL.value, 'qwen-folder');
   });
 
@@ -34,45 +34,51 @@ describe('.env discovery', () => {
     assert.equal(c.env.GEMINI_MODEL.value, 'near');
   });
 
-  it('loads only the first file found', async () => {
+  it('loads the first project file and then the home files; a name the project lacks comes from home', async () => {
     await ctx.sb.write('work/project/.env', 'GEMINI_MODEL=project\n');
-    await ctx.sb.write('home/.qwen/.env', 'ANTHROPIC_MODEL=home-only\n');
+    await ctx.sb.write('home/.qwen/.env', 'ANTHROPIC_MODEL=home-only\nGEMINI_MODEL=home-qwen\n');
     const c = await resolveIn(ctx.sb.project);
     assert.equal(c.env.GEMINI_MODEL.value, 'project');
-    assert.equal(c.env.ANTHROPIC_MODEL, undefined, 'the home file is not merged in');
+    assert.equal(c.env.ANTHROPIC_MODEL.value, 'home-only');
+    assert.deepEqual(c.env.ANTHROPIC_MODEL.source, { layer: 'dotenv', path: ctx.sb.path('home/.qwen/.env') });
+    assert.deepEqual(c.dotenvFiles, [
+      { path: ctx.sb.path('work/project/.env'), scope: 'project', loaded: ['GEMINI_MODEL'], excluded: [], shadowed: [] },
+      { path: ctx.sb.path('home/.qwen/.env'), scope: 'home', loaded: ['ANTHROPIC_MODEL'], excluded: [], shadowed: ['GEMINI_MODEL'] },
+    ]);
   });
 
-  it('falls back to ~/.qwen/.env, then ~/.env', async () => {
-    await ctx.sb.write('home/.env', 'GEMINI_MODEL=home-plain\n');
+  it('loads ~/.qwen/.env before ~/.env, each name from the first that sets it', async () => {
+    await ctx.sb.write('home/.env', 'GEMINI_MODEL=home-plain\nANTHROPIC_MODEL=only-plain\n');
     let c = await resolveIn(ctx.sb.project);
-    assert.equal(c.dotenv.path, ctx.sb.path('home/.env'));
+    assert.deepEqual(c.dotenvFiles.map((f: any) => f.path), [ctx.sb.path('home/.env')]);
     assert.equal(c.env.GEMINI_MODEL.value, 'home-plain');
     await ctx.sb.write('home/.qwen/.env', 'GEMINI_MODEL=home-qwen\n');
     c = await resolveIn(ctx.sb.project);
-    assert.equal(c.dotenv.path, ctx.sb.path('home/.qwen/.env'));
+    assert.deepEqual(c.dotenvFiles.map((f: any) => f.path), [ctx.sb.path('home/.qwen/.env'), ctx.sb.path('home/.env')]);
     assert.equal(c.env.GEMINI_MODEL.value, 'home-qwen');
+    assert.equal(c.env.ANTHROPIC_MODEL.value, 'only-plain');
   });
 
   it('excludes DEBUG and DEBUG_MODE from a project .env only', async () => {
     await ctx.sb.write('work/project/.env', 'DEBUG=1\nDEBUG_MODE=1\nGEMINI_MODEL=x\n');
     let c = await resolveIn(ctx.sb.project);
-    assert.deepEqual(c.dotenv.excluded.sort(), ['DEBUG', 'DEBUG_MODE']);
-    assert.deepEqual(c.dotenv.loaded, ['GEMINI_MODEL']);
+    assert.deepEqual(c.dotenvFiles[0].excluded.sort(), ['DEBUG', 'DEBUG_MODE']);
+    assert.deepEqual(c.dotenvFiles[0].loaded, ['GEMINI_MODEL']);
     // The same names in a .qwen folder's file are loaded.
     await ctx.sb.write('work/project/.qwen/.env', 'DEBUG=1\n');
     c = await resolveIn(ctx.sb.project);
-    assert.deepEqual(c.dotenv.excluded, []);
-    assert.deepEqual(c.dotenv.loaded, ['DEBUG']);
+    assert.deepEqual(c.dotenvFiles[0].excluded, []);
+    assert.deepEqual(c.dotenvFiles[0].loaded, ['DEBUG']);
   });
 
   it('home files are exempt from the exclusions, and a user list replaces the default', async () => {
     await ctx.sb.write('home/.env', 'DEBUG=1\n');
     let c = await resolveIn(ctx.sb.project);
-    assert.deepEqual(c.dotenv.loaded, ['DEBUG']);
+    assert.deepEqual(c.dotenvFiles[0].loaded, ['DEBUG']);
     await ctx.sb.write('work/project/.env', 'DEBUG=1\nGEMINI_MODEL=m\n');
     await ctx.sb.write('home/.qwen/settings.json', '{ "advanced": { "excludedEnvVars": ["GEMINI_MODEL"] } }');
     c = await resolveIn(ctx.sb.project);
-    assert.deepEqual(c.dotenv.loaded, ['DEBUG']);
-    assert.deepEqual(c.dotenv.excluded, ['GEMINI_MODEL']);
+    assert.deepEqual(c.dotenvFiles[0].loaded, ['DEBUG']);
+    assert.deepEqual(c.dotenvFiles[0].excluded, ['GEMINI_MODEL']);
   });
 });

@@ -138,9 +138,11 @@ function M.check()
       health.info(label .. ' (does not exist)')
     end
   end
-  local d = c.dotenv
-  if d and d ~= vim.NIL and d.path and d.path ~= vim.NIL then
-    health.ok('.env: ' .. d.path .. (d.loaded and #d.loaded > 0 and (' (' .. table.concat(d.loaded, ', ') .. ')') or ''))
+  local files = c.dotenvFiles
+  if files and files ~= vim.NIL and #files > 0 then
+    for _, d in ipairs(files) do
+      health.ok('.env: ' .. d.path .. (d.loaded and #d.loaded > 0 and (' (' .. table.concat(d.loaded, ', ') .. ')') or ''))
+    end
   else
     health.info('no .env file found')
   end

@@ -89,12 +89,15 @@ function M.config(client)
       b.add('  ', { mark, hl }, ' ', H.pad(l.scope or '?', 15), l.path or '', note ~= '' and '  ' or '', { note, hl })
     end
     b.add('')
-    local d = c.dotenv
-    if d and d ~= vim.NIL and d.path and d.path ~= vim.NIL then
-      b.add({ '.env', 'Title' }, '  ', d.path)
-      if d.loaded and #d.loaded > 0 then b.add({ '  loaded    ', 'Comment' }, table.concat(d.loaded, ' ')) end
-      if d.excluded and #d.excluded > 0 then b.add({ '  excluded  ', 'Comment' }, table.concat(d.excluded, ' ')) end
-      if d.shadowed and #d.shadowed > 0 then b.add({ '  shadowed  ', 'Comment' }, table.concat(d.shadowed, ' ')) end
+    -- Every file loaded, in load order: each name comes from the first that sets it.
+    local files = c.dotenvFiles
+    if files and files ~= vim.NIL and #files > 0 then
+      for _, d in ipairs(files) do
+        b.add({ '.env', 'Title' }, '  ', d.path, { '  ' .. (d.scope or ''), 'Comment' })
+        if d.loaded and #d.loaded > 0 then b.add({ '  loaded    ', 'Comment' }, table.concat(d.loaded, ' ')) end
+        if d.excluded and #d.excluded > 0 then b.add({ '  excluded  ', 'Comment' }, table.concat(d.excluded, ' ')) end
+        if d.shadowed and #d.shadowed > 0 then b.add({ '  shadowed  ', 'Comment' }, table.concat(d.shadowed, ' ')) end
+      end
     else
       b.add({ '.env', 'Title' }, { '  none found', 'Comment' })
     end
