@@ -1,4 +1,4 @@
-import { type ConfigGraph, DEFAULT_ENV_KEY, getPath, GROUP_LABEL, readDotenv } from '../config/index.js';
+import { type ConfigGraph, DEFAULT_ENV_KEY, fallbackKey, getPath, GROUP_LABEL, readDotenv } from '../config/index.js';
 import {
   type AuthMethodState,
   type AuthStatusResult,
@@ -14,6 +14,7 @@ export interface OAuthStatus {
   expiresAt?: string;
   message?: string;
   redactedToken?: string;
+  resourceUrl?: string;
 }
 
 /** Every (authType, envKey) pair a configured model uses, plus each auth type's default key. */
@@ -39,9 +40,14 @@ async function keyState(
 ): Promise<AuthMethodState> {
   const e = g.env.get(envKey);
   const stored = homeValues.get(envKey);
+  // What requests of this auth type carry instead (the one resolution model/list and requests use too).
+  const instead = (!e || e.value === '') && base.login === 'api-key' && base.authType !== 'qwen-oauth' ? fallbackKey(g, base.authType) : undefined;
+  if (instead && instead.name !== envKey) {
+    return { ...base, state: 'signedIn', credential: { redacted: redact(instead.value), source: instead.source }, message: `${envKey} is not set: ${instead.name} is used instead` };
+  }
   if (!e || e.value === '') {
     const message = stored
-      ? `a key is stored in ${stored.file}, but that file is not loaded here (${g.dotenv.file?.path ?? 'another file'} is)`
+      ? `a key is stored in ${stored.file}, but that file is not loaded here`
       : `${envKey} is not set`;
     return { ...base, state: 'signedOut', message };
   }

@@ -1,16 +1,18 @@
-import { join } from 'node:path';
 import { isSecretName, type Source } from '../protocol/index.js';
+import { homeDotenvPaths } from './dotenv.js';
 import { expandEnvVars } from './expand.js';
+import { getPath } from './merge.js';
+import { SETTINGS_API_KEY } from './qwen-code-facts.js';
 import type { ConfigGraph } from './graph.js';
 
-/** Whether a value was put there by the workspace (its settings or a project-level `.env`). */
+/**
+ * Whether a value was put there by the workspace: its settings or any
+ * `.env` file that is not a home file (a project file anywhere up the walk).
+ */
 export function fromWorkspace(g: ConfigGraph, s: Source | undefined): boolean {
   if (!s) return false;
   if (s.layer === 'settings') return s.scope === 'workspace';
-  if (s.layer === 'dotenv') {
-    const home = new Set([join(g.paths.qwenDir, '.env'), join(g.paths.home, '.env')]);
-    return !!s.path && !home.has(s.path);
-  }
+  if (s.layer === 'dotenv') return !!s.path && !homeDotenvPaths(g.paths.home, g.paths.qwenDir).includes(s.path);
   return false;
 }
 
@@ -68,11 +70,14 @@ export function egressInputs(g: ConfigGraph, processEnv: NodeJS.ProcessEnv): Egr
   for (const [name, e] of g.env) if (!fromWorkspace(g, e.source)) variable(name, e.value, name);
   for (const f of g.files) {
     if (!f.exists || f.scope === 'workspace') continue;
-    const s = expandEnvVars(f.settings, processEnv);
+    const s = expandEnvVars(f.settings, g.expansionEnv);
     const env = s.env;
     if (env && typeof env === 'object') {
       for (const [name, value] of Object.entries(env)) if (typeof value === 'string') variable(name, value, `${f.scope} settings`);
     }
+    // Qwen Code's last fallback for a key, so a credential like any other.
+    const apiKey = getPath(s, SETTINGS_API_KEY);
+    if (typeof apiKey === 'string' && apiKey !== '') credentials.push({ name: SETTINGS_API_KEY, value: apiKey });
     forEachString(s, (value) => url(value, `${f.scope} settings`));
   }
   for (const m of g.catalogue) {

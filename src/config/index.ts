@@ -1,4 +1,5 @@
-export { availability, type CatalogueModel, DEFAULT_ENV_KEY, GROUP_LABEL, type OAuthView, QWEN_OAUTH_MODEL } from './catalogue.js';
+export { type CatalogueModel, DEFAULT_ENV_KEY, GROUP_LABEL, type OAuthView, QWEN_OAUTH_MODEL } from './catalogue.js';
+export { fallbackKey, type Found, modelKey, qwenOAuthBaseUrl, reachability } from './resolve-model.js';
 export { homeDotenvForWrite, readDotenv } from './dotenv.js';
 
 /** The write path (locks, edits) loads on the first write: start-up does not pay for it. */
@@ -19,5 +20,6 @@ export {
 export { getPath } from './merge.js';
 export { type ConfigPaths, resolvePaths, SCOPE_ORDER } from './paths.js';
 export { ModelConfig, Settings } from './settings-schema.js';
+export { editSettingsFile, type SettingsWriteResult } from './settings-write.js';
 export { FILE_START } from './text-position.js';
 export { explicitTrust } from './trust.js';

@@ -46,7 +46,7 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
   let oauthState: OAuthView = { state: 'signedOut' };
   const oauthView = (): OAuthView => oauthState;
   // First asked once `state` and `qwen` below exist.
-  const secrets = knownSecrets(() => state, () => qwen.secrets());
+  const secrets = knownSecrets(() => state, () => qwen.secrets(), opts.processEnv);
   const notifier = scrubbingNotifier(opts.notifier, secrets);
   const qwen = new QwenOAuth({
     credsPath: paths.oauthCreds,
@@ -74,7 +74,7 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
   const egressPolicy = currentEgressPolicy(opts.processEnv, () => state.graph, { tokens: () => qwen.secrets(), resourceUrl: tracked.resourceUrl });
   const readOAuthState = async () => {
     const s = await oauth.status();
-    oauthState = { state: s.state, ...(s.message ? { message: s.message } : {}) };
+    oauthState = { state: s.state, ...(s.message ? { message: s.message } : {}), ...(s.resourceUrl ? { resourceUrl: s.resourceUrl } : {}) };
   };
   // coder-model's availability follows the sign-in state.
   const oauthChanged = async () => {
@@ -104,7 +104,9 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     'config/resolve': () => resolvedConfigView(state.graph),
     'model/list': async (p) => {
       const warnings = p.refresh ? await remote.refresh(state.graph, providerDeps) : [];
-      return warnings.length > 0 ? { ...listModels(ctx, remote.all()), warnings } : modelList(remote.all());
+      if (warnings.length === 0) return modelList(remote.all());
+      const list = listModels(ctx, remote.all());
+      return { ...list, warnings: [...(list.warnings ?? []), ...warnings] };
     },
     'model/select': (p) => selectModel(ctx, p, remote.all()),
     'model/test': (p) => testModel(ctx, providerDeps, p, remote.all()),

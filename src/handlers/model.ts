@@ -1,10 +1,11 @@
-import { type CatalogueModel, type ConfigGraph, getPath, SCOPE_ORDER, writes } from '../config/index.js';
+import { type CatalogueModel, type ConfigGraph, editSettingsFile } from '../config/index.js';
 import {
   type ModelListResult,
   type ModelSelectResult,
   type ParamsOf,
   ServerError,
   type SelectScope,
+  type Source,
   scrub,
   scrubbedJson,
 } from '../protocol/index.js';
@@ -14,7 +15,13 @@ import { graphSecrets } from './secrets.js';
 import { modelListView, type RemoteModelEntry } from './views.js';
 
 export function listModels(ctx: HandlerContext, remote: RemoteModelEntry[] = []): ModelListResult {
-  return modelListView(ctx.state.graph, remote);
+  return modelListAnswer(ctx.state.graph, remote);
+}
+
+/** The list, with what the selection fell back on (an unknown id, a stale model.baseUrl) as warnings. */
+function modelListAnswer(g: ConfigGraph, remote: RemoteModelEntry[]): ModelListResult {
+  const view = modelListView(g, remote);
+  return g.selectionWarnings.length > 0 ? { ...view, warnings: [...g.selectionWarnings] } : view;
 }
 
 /**
@@ -29,7 +36,7 @@ export function cachedModelList(ctx: HandlerContext, secrets: () => Iterable<str
   return (remote) => {
     const graph = ctx.state.graph;
     if (last?.graph !== graph || last.remote !== remote) {
-      last = { graph, remote, answer: encodeResult(modelListView(graph, remote), (v) => scrubbedJson(v, secrets())) };
+      last = { graph, remote, answer: encodeResult(modelListAnswer(graph, remote), (v) => scrubbedJson(v, secrets())) };
     }
     return last.answer;
   };
@@ -88,6 +95,36 @@ function defaultScope(g: ConfigGraph): 'user' | 'workspace' {
   return ws?.exists && ws.settings.modelProviders && g.trust.trusted ? 'workspace' : 'user';
 }
 
+/**
+ * What `model.baseUrl` is written as: the entry's own baseUrl as its file
+ * has it (`$VAR` unexpanded), when the id exists at several base URLs;
+ * otherwise nothing, and a stale one is removed (PROTOCOL.md model/select).
+ */
+function persistedBaseUrl(g: ConfigGraph, model: CatalogueModel): string | undefined {
+  const twins = g.catalogue.filter((m) => m.authType === model.authType && m.id === model.id && m.config);
+  if (twins.length < 2 || !model.config?.baseUrl) return undefined;
+  const file = g.files.find((f) => f.path === model.source.path);
+  const list = (file?.settings.modelProviders as Record<string, unknown> | undefined)?.[model.authType];
+  const raw = Array.isArray(list)
+    ? list.filter((e): e is { id: string; baseUrl?: unknown } => typeof e === 'object' && e !== null && (e as { id?: unknown }).id === model.id)
+    : [];
+  const own = raw[twins.filter((m) => m.source.path === model.source.path).indexOf(model)]?.baseUrl;
+  return typeof own === 'string' ? own : model.config.baseUrl;
+}
+
+function sameChoice(a: { authType: string; id: string; baseUrl?: string | undefined }, b: { authType: string; id: string; baseUrl?: string | undefined }): boolean {
+  return a.authType === b.authType && a.id === b.id && (a.baseUrl ?? '') === (b.baseUrl ?? '');
+}
+
+/** What a person can do about a source that still decides the model. */
+function overrideWarning(by: Source, scope: SelectScope): string {
+  if (by.layer === 'cli' || by.layer === 'initializationOptions') {
+    return `--model decides the model for this process: your choice is saved to the ${scope} settings and applies once the server starts without --model (or choose with scope "session")`;
+  }
+  if (by.path) return `${by.path} also sets model.name and wins over ${scope} settings: your choice is saved but not in effect; change it there`;
+  return `the ${by.layer} layer still decides the model: your choice is saved but not in effect`;
+}
+
 export async function selectModel(
   ctx: HandlerContext,
   p: ParamsOf<'model/select'>,
@@ -113,22 +150,30 @@ export async function selectModel(
         hint: 'trust the folder first (workspace/trust), or save the choice in your user settings',
       });
     }
-    await (await writes()).editJsoncFile(path, [
+    const written = await editSettingsFile(path, [
       { path: ['model', 'name'], value: model.id },
+      { path: ['model', 'baseUrl'], value: persistedBaseUrl(g, model) },
       { path: ['security', 'auth', 'selectedType'], value: model.authType },
     ]);
+    warnings.push(...written.warnings);
     persistedTo = path;
-    // A later explicit choice beats --model for the rest of this process.
-    ctx.state.setSessionSelection(ctx.state.overrides.model ? choice : undefined);
-    const higher = SCOPE_ORDER.slice(SCOPE_ORDER.indexOf(scope) + 1)
-      .map((s) => g.files.find((f) => f.scope === s))
-      .find((f) => f?.exists && getPath(f.settings, 'model.name') !== undefined && (f.scope !== 'workspace' || g.trust.trusted));
-    if (higher) {
-      warnings.push(`${higher.path} also sets model.name and wins over ${scope} settings: your choice is saved but not in effect`);
-    }
+    // The person's latest choice replaces their earlier session choice; --model and higher files still win.
+    ctx.state.setSessionSelection(undefined);
   }
   const after = await ctx.state.recompute();
-  if (!model.available && model.unavailableReason) warnings.push(`selected, but it cannot be used yet: ${model.unavailableReason}`);
   const selected = after.selection ?? { ...choice, source: { layer: 'session' as const } };
-  return { selected, ...(persistedTo ? { persistedTo } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
+  let overriddenBy: Source | undefined;
+  if (!sameChoice(selected, choice)) {
+    overriddenBy = selected.source;
+    warnings.push(overrideWarning(selected.source, scope));
+  }
+  // Availability after the write: the choice may be what selects an auth type at all.
+  const now = after.catalogue.find((m) => sameChoice(m, choice)) ?? model;
+  if (!now.available && now.unavailableReason) warnings.push(`selected, but it cannot be used yet: ${now.unavailableReason}`);
+  return {
+    selected,
+    ...(persistedTo ? { persistedTo } : {}),
+    ...(overriddenBy ? { overriddenBy } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY } from '../config/index.js';
+import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY, fallbackKey, modelKey, reachability } from '../config/index.js';
 import { type AuthType, KeyAuthType, type ModelTestResult, type ParamsOf, ServerError } from '../protocol/index.js';
 import type { ProviderTarget, ResolvedModel } from '../providers/index.js';
 import type { EgressGuard } from '../auth/net/index.js';
@@ -27,14 +27,15 @@ async function resolveForRequest(g: ConfigGraph, m: CatalogueModel, deps: Provid
     return { authType: 'qwen-oauth', id: m.id, apiKey: creds.accessToken, ...(creds.resourceUrl ? { baseUrl: creds.resourceUrl } : {}) };
   }
   const envKey = m.envKey ?? DEFAULT_ENV_KEY[m.authType];
-  const key = g.env.get(envKey);
-  if (!key || key.value === '') {
+  // The same resolution as model/list's availability: an unset envKey falls through.
+  const key = modelKey(g, m);
+  if (!key) {
     throw new ServerError('CredentialMissing', `${envKey} is not set, so ${m.id} cannot be reached`, {
       hint: `sign in with an API key for ${m.authType}, or set ${envKey} in your environment or ~/.qwen/.env`,
     });
   }
   const gc = m.config?.generationConfig;
-  const r: ResolvedModel = { authType: m.authType, id: m.id, apiKey: key.value, envKey };
+  const r: ResolvedModel = { authType: m.authType, id: m.id, apiKey: key.value, envKey: key.name };
   if (m.baseUrl) r.baseUrl = m.baseUrl;
   if (gc?.timeout) r.timeoutMs = gc.timeout;
   if (gc?.maxRetries !== undefined) r.maxRetries = gc.maxRetries;
@@ -75,13 +76,14 @@ export class RemoteModels {
     const warnings: string[] = [];
     const targets = new Map<string, CatalogueModel>();
     for (const m of g.catalogue) {
-      if (m.authType === 'qwen-oauth' || !m.available) continue;
+      // Listing is how a person finds a model to select, so it does not wait for an auth type to be selected.
+      if (m.authType === 'qwen-oauth' || !reachability(m, g).available) continue;
       const key = `${m.authType}\u0000${m.baseUrl ?? ''}\u0000${m.envKey ?? ''}`;
       if (!targets.has(key)) targets.set(key, m);
     }
     for (const at of KeyAuthType.options) {
       const envKey = DEFAULT_ENV_KEY[at];
-      if (!(g.env.get(envKey)?.value ?? '') || [...targets.values()].some((m) => m.authType === at)) continue;
+      if (!fallbackKey(g, at) || [...targets.values()].some((m) => m.authType === at)) continue;
       targets.set(`${at}\u0000default`, { id: '(default)', name: '', authType: at, envKey, source: { layer: 'default' }, available: true });
     }
     const { listRemoteModels } = await providers();

@@ -1,5 +1,5 @@
-import { type ConfigGraph, isSecretEnv } from '../config/index.js';
-import { scrubValue, userinfoPasswords } from '../protocol/index.js';
+import { type ConfigGraph, getPath, isSecretEnv } from '../config/index.js';
+import { isSecretName, scrubValue, userinfoPasswords } from '../protocol/index.js';
 import type { Notifier, WorkspaceState } from '../session/workspace.js';
 
 /** Shorter values are too common to hide wherever they appear (a port, a word). */
@@ -33,6 +33,10 @@ export function graphSecrets(g: ConfigGraph): string[] {
     for (const p of passwordsIn(e.value)) out.add(p);
   }
   for (const m of g.catalogue) if (m.baseUrl) for (const p of passwordsIn(m.baseUrl)) out.add(p);
+  for (const f of g.files) {
+    const apiKey = getPath(f.settings, 'security.auth.apiKey');
+    if (typeof apiKey === 'string') out.add(apiKey);
+  }
   // Inside a URL a short password is still hidden (protocol/redact.ts); elsewhere it is left alone.
   found = [...out].filter((s) => s.length >= MIN_SECRET);
   ofGraph.set(g, found);
@@ -44,8 +48,11 @@ export function graphSecrets(g: ConfigGraph): string[] {
  * answers and notifications are scrubbed of. The graph is looked up on each
  * call, so the set follows every recompute.
  */
-export function knownSecrets(state: () => WorkspaceState, tokens: () => Iterable<string>): () => Iterable<string> {
+export function knownSecrets(state: () => WorkspaceState, tokens: () => Iterable<string>, processEnv: NodeJS.ProcessEnv = {}): () => Iterable<string> {
+  // A process value a flag shadows (--openai-api-key) is in no graph, but is still the person's secret.
+  const shadowable = Object.entries(processEnv).flatMap(([name, v]) => (v && v.length >= MIN_SECRET && isSecretName(name) ? [v] : []));
   return function* () {
+    yield* shadowable;
     // Before the first graph exists (a log line during start-up) only the tokens are known.
     const g = state().graph as ConfigGraph | undefined;
     if (g) yield* graphSecrets(g);

@@ -172,6 +172,8 @@ export type ModelSelectParams = z.infer<typeof ModelSelectParams>;
 export const ModelSelectResult = z.object({
   selected: ModelRef,
   persistedTo: z.optional(z.string()),
+  /** What still decides the model instead of this choice (`--model`, a session choice, a higher settings file). */
+  overriddenBy: z.optional(Source),
   warnings: Warnings,
 });
 export type ModelSelectResult = z.infer<typeof ModelSelectResult>;
@@ -218,12 +220,16 @@ export const ConfigResolveParams = params({});
 export const ResolvedConfig = z.object({
   cwd: z.string(),
   layers: z.array(ConfigLayer),
-  dotenv: z.object({
-    path: z.nullable(z.string()),
-    loaded: z.array(z.string()),
-    excluded: z.array(z.string()),
-    shadowed: z.array(z.string()),
-  }),
+  /** Every `.env` file loaded, in load order: the first project file found, then the home files. */
+  dotenvFiles: z.array(
+    z.object({
+      path: z.string(),
+      scope: z.enum(['project', 'home']),
+      loaded: z.array(z.string()),
+      excluded: z.array(z.string()),
+      shadowed: z.array(z.string()),
+    }),
+  ),
   settings: z.record(z.string(), z.object({ value: z.unknown(), source: Source })),
   env: z.record(z.string(), z.object({ value: z.optional(z.string()), redacted: z.optional(z.string()), source: Source })),
   diagnostics: z.array(Diagnostic),

@@ -1,5 +1,6 @@
 import type { AuthType } from '../protocol/index.js';
 import type { ProviderTarget } from './types.js';
+import { qwenOAuthBaseUrl } from '../config/index.js';
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_RETRIES = 3;
@@ -34,14 +35,8 @@ function trimSlashes(url: string): string {
   return url.trim().replace(/\/+$/, '');
 }
 
-/** Qwen Code's rule for `resource_url`: add `https://` if missing and `/v1` if not already there. */
-export function qwenOAuthBaseUrl(resourceUrl?: string): string {
-  const raw = resourceUrl?.trim();
-  if (!raw) return DEFAULT_QWEN_OAUTH_BASE_URL;
-  const withScheme = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`;
-  const trimmed = trimSlashes(withScheme);
-  return /\/v1$/.test(trimmed) ? trimmed : `${trimmed}/v1`;
-}
+/** Qwen Code's rule for `resource_url`, the one model/list shows. */
+export { qwenOAuthBaseUrl };
 
 export function openAIBaseUrl(t: ProviderTarget): string {
   if (t.authType === 'qwen-oauth') return qwenOAuthBaseUrl(t.baseUrl);

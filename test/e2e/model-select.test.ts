@@ -15,7 +15,7 @@ const USER_FILE = `// my settings: keep this comment
       { "id": "shared-id" }
     ],
     "anthropic": [{ "id": "shared-id", "baseUrl": "http://127.0.0.1:9" }]
-  },
+  }
 }
 `;
 
@@ -36,11 +36,15 @@ describe('model/list and model/select', () => {
     assert.equal(gptA.source.path, ctx.sb.path('home/.qwen/settings.json'));
   });
 
-  it('a model becomes available once its key is set', async () => {
+  it('a model becomes available once its key is set and an auth type is selected', async () => {
     await ctx.sb.write('home/.qwen/settings.json', USER_FILE);
     const srv = await ctx.start({ env: { OPENAI_API_KEY: 'sk-abcdefghijklmnop' } });
-    const list = await srv.request('model/list');
-    assert.equal(list.groups[1].models[0].available, true);
+    const none = (await srv.request('model/list')).groups[1].models[0];
+    assert.equal(none.available, false, 'no auth type: Qwen Code refuses to start');
+    assert.match(none.unavailableReason, /no auth type is selected.*model\/select.*security\.auth\.selectedType/);
+    await ctx.sb.write('home/.qwen/settings.json', USER_FILE.replace('"ui"', '"security": { "auth": { "selectedType": "openai" } },\n  "ui"'));
+    const selected = await ctx.start({ env: { OPENAI_API_KEY: 'sk-abcdefghijklmnop' } });
+    assert.equal((await selected.request('model/list')).groups[1].models[0].available, true);
   });
 
   it('select keeps comments and unknown keys, and a new server process sees the choice', async () => {

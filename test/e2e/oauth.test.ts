@@ -238,6 +238,8 @@ describe('the shared credential', () => {
   it('refresh storm: 6 servers started together on an expired token refresh exactly once, all signed in', { timeout: 60_000 }, async () => {
     const creds = await realCredential();
     await ctx.sb.write(credsPath(), JSON.stringify({ ...creds, expiry_date: Date.now() - 1000 }));
+    // Without a selected auth type no model is usable (Qwen Code: "No auth type is selected").
+    await ctx.sb.write('home/.qwen/settings.json', '{ "security": { "auth": { "selectedType": "qwen-oauth" } } }');
     const before = oidc.tokenRequests.length;
     const servers = await Promise.all(Array.from({ length: 6 }, () => start()));
     const signedIn = async (s: TestServer) => {

@@ -43,6 +43,13 @@ async function start(opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): P
 }
 
 describe('no secret is shown whole in any answer (PROTOCOL.md, Redacted)', () => {
+  it('a process key that --openai-api-key shadows is still redacted where settings expand it', async () => {
+    const srv = await start({ args: ['--openai-api-key', 'sk-flag-key-0000000000000'] });
+    const m = modelsOf(await srv.request('model/list'));
+    assert.equal(m.get('named').name, `Mine (${KEY_SHOWN})`);
+    assert.ok(!JSON.stringify(await srv.request('config/resolve')).includes(KEY));
+  });
+
   it('model/list: a key in a baseUrl query (by ${VAR} or literally), a URL password, a key expanded into name and description', async () => {
     const srv = await start();
     const list = await srv.request('model/list');

@@ -8,6 +8,8 @@ local user_settings = T.home .. '/.qwen/settings.json'
 local peer_url = provider and provider.url or 'http://127.0.0.1:9/v1'
 
 T.write(user_settings, vim.json.encode({
+  -- Without a selected auth type no model is usable (Qwen Code: "No auth type is selected").
+  security = { auth = { selectedType = 'openai' } },
   modelProviders = {
     openai = {
       { id = 'qwen3-coder-plus', name = 'Peer model', baseUrl = peer_url, envKey = 'NVIM_PEER_KEY', generationConfig = { maxRetries = 0 } },

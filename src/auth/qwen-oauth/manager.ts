@@ -107,6 +107,7 @@ export class QwenOAuth {
       state: f.creds.expiry_date > Date.now() ? 'signedIn' : 'expired',
       expiresAt: iso(f.creds.expiry_date),
       redactedToken: redact(f.creds.access_token),
+      ...(f.creds.resource_url ? { resourceUrl: f.creds.resource_url } : {}),
     };
     if (this.lastError) s.message = this.lastError;
     if (this.pending) s.message = `a new sign-in is ${waiting}`;
