@@ -6,6 +6,8 @@ import { readText } from './read-text.js';
 import { isModelProviderKey, MODEL_PROVIDER_KEYS, ModelConfig, SettingsOutline } from './settings-schema.js';
 import { type FoundStrings, scanStrings } from './settings-strings.js';
 import { FILE_START, type Range } from './text-position.js';
+import { describeMigration, migrateSettings } from './migrate.js';
+import { isFatalScope, lineColumn, trailingCommaMessage, trailingCommas } from './trailing-commas.js';
 
 export interface SettingsFile extends FoundStrings {
   scope: Scope;
@@ -16,6 +18,11 @@ export interface SettingsFile extends FoundStrings {
   /** Set when the file does not parse; `settings` then holds the last good contents. */
   parseError: string | null;
   diagnostics: Diagnostic[];
+  /**
+   * Set (to where its first trailing comma is) when Qwen Code will refuse to
+   * start because of this file: a user or system file it cannot parse.
+   */
+  qwenCodeRefuses?: string;
   /** The ranges of some paths of the file, found in one pass over its text (see findPaths). */
   locate(paths: JsonPath[]): Range[];
 }
@@ -37,12 +44,12 @@ function schemaIssues(raw: Record<string, unknown>): z.core.$ZodIssue[] {
 }
 
 /** Plain JSON (most settings files) goes through the native parser; comments and trailing commas through jsonc. */
-function parseSettingsText(text: string): { value: unknown; errors: ParseError[] } {
+function parseSettingsText(text: string): { value: unknown; errors: ParseError[]; native: boolean } {
   try {
-    return { value: JSON.parse(text), errors: [] };
+    return { value: JSON.parse(text), errors: [], native: true };
   } catch {
     const errors: ParseError[] = [];
-    return { value: parseJsonc(text, errors), errors };
+    return { value: parseJsonc(text, errors), errors, native: false };
   }
 }
 
@@ -105,7 +112,7 @@ export async function readSettingsFile(
   if (deep !== -1) {
     return unusable(scope, path, previous, [{ path, severity: 'error', range: at(deep, 1), message: `${tooDeepMessage(path)}. ${KEEPS_READING_LAST_GOOD}` }]);
   }
-  const { value, errors } = parseSettingsText(text);
+  const { value, errors, native } = parseSettingsText(text);
   const rootIsObject = value !== null && typeof value === 'object' && !Array.isArray(value);
   if (errors.length > 0 || (text.trim() !== '' && !rootIsObject)) {
     const diagnostics: Diagnostic[] = errors.map((e) => {
@@ -122,10 +129,31 @@ export async function readSettingsFile(
     }
     return unusable(scope, path, previous, diagnostics);
   }
-  const raw = (rootIsObject ? value : {}) as Record<string, unknown>;
+  const original = (rootIsObject ? value : {}) as Record<string, unknown>;
   // Before the clean-up below: diagnostics point at the file's own indices.
-  const strings = scanStrings(raw);
+  const strings = scanStrings(original);
   const diagnostics: Diagnostic[] = [];
+  // Only a text JSON.parse refused can have one.
+  const commas = native ? [] : trailingCommas(text);
+  let qwenCodeRefuses: string | undefined;
+  for (const offset of commas) {
+    const range = at(offset, 1);
+    const where = lineColumn(range.start);
+    qwenCodeRefuses ??= where;
+    diagnostics.push({ path, severity: 'error', range, message: trailingCommaMessage(scope, where) });
+  }
+  if (commas.length > 0 && !isFatalScope(scope)) {
+    // What Qwen Code will use: nothing of this file. Secrets found in it are still scrubbed from answers.
+    return { scope, path, exists: true, settings: {}, parseError: null, diagnostics, secrets: strings.secrets, envKeys: [], locate };
+  }
+  const migration = migrateSettings(original, scope);
+  if (migration) {
+    const first = Object.keys(original).find((k) => !Object.hasOwn(migration.settings, k) || k === '$version' || k === 'modelProviders');
+    const [range] = first ? locate([[first]]) : [FILE_START];
+    diagnostics.push({ path, severity: 'information', range: range ?? FILE_START, message: describeMigration(migration) });
+    for (const w of migration.warnings) diagnostics.push({ path, severity: 'warning', range: range ?? FILE_START, message: `Qwen Code will say when it migrates this file: ${w}` });
+  }
+  const raw = migration?.settings ?? original;
   const issues = schemaIssues(raw);
   if (issues.length > 0) {
     const paths = issues.map((i) => i.path.filter((k): k is string | number => typeof k !== 'symbol'));
@@ -155,5 +183,5 @@ export async function readSettingsFile(
       message: `modelProviders.${key} is not a protocol Qwen Code knows (use one of ${MODEL_PROVIDER_KEYS.join(', ')}); its models are ignored`,
     });
   });
-  return { scope, path, exists: true, settings: raw, parseError: null, diagnostics, ...strings, locate };
+  return { scope, path, exists: true, settings: raw, parseError: null, diagnostics, ...strings, locate, ...(qwenCodeRefuses ? { qwenCodeRefuses } : {}) };
 }

@@ -8,7 +8,7 @@ import {
 import { removeKey, shadowWarnings, storeKey } from '../auth/keys.js';
 import type { LoginStarted } from '../auth/qwen-oauth/index.js';
 import { authStatus, credentialSnapshot, type OAuthStatus } from '../auth/status.js';
-import { type ConfigGraph, DEFAULT_ENV_KEY, getPath, QWEN_OAUTH_MODEL, writes } from '../config/index.js';
+import { type ConfigGraph, DEFAULT_ENV_KEY, editSettingsFile, getPath, QWEN_OAUTH_MODEL } from '../config/index.js';
 import { type AuthStatusResult, type ParamsOf, redact, type ResultOf, ServerError } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 
@@ -42,9 +42,10 @@ export async function login(ctx: HandlerContext, oauth: OAuthPort, p: ParamsOf<'
   const g = ctx.state.graph;
   const envKey = p.method === 'coding-plan' ? CODING_PLAN_ENV_KEY : (p.envKey ?? DEFAULT_ENV_KEY[p.authType]);
   const storedIn = await storeKey(g, envKey, p.apiKey);
+  let migrated: string[] = [];
   if (p.method === 'coding-plan') {
     const region = p.region ?? 'china';
-    await (await writes()).editJsoncFile(settingsTarget(g), (current: unknown) => {
+    migrated = (await editSettingsFile(settingsTarget(g), (current: unknown) => {
       const existing = getPath((current ?? {}) as Record<string, unknown>, 'modelProviders.openai');
       const kept = Array.isArray(existing) ? existing.filter((e) => !isCodingPlanEntry(e)) : [];
       return [
@@ -54,11 +55,11 @@ export async function login(ctx: HandlerContext, oauth: OAuthPort, p: ParamsOf<'
         { path: ['codingPlan', 'version'], value: codingPlanVersion() },
         { path: ['model', 'name'], value: CODING_PLAN_DEFAULT_MODEL },
       ];
-    });
+    })).warnings;
     if (!ctx.state.overrides.model) ctx.state.setSessionSelection(undefined);
   }
   const after = await ctx.state.recompute();
-  const warnings = shadowWarnings(after, envKey, storedIn);
+  const warnings = [...migrated, ...shadowWarnings(after, envKey, storedIn)];
   return {
     state: 'signedIn',
     envKey,
@@ -94,7 +95,7 @@ export async function adoptQwenOAuth(ctx: HandlerContext): Promise<void> {
   const sel = g.selection;
   const usable = sel && g.catalogue.some((m) => m.authType === sel.authType && m.id === sel.id && m.available);
   if (usable && sel.authType !== 'qwen-oauth') return;
-  await (await writes()).editJsoncFile(settingsTarget(g), [
+  await editSettingsFile(settingsTarget(g), [
     { path: ['security', 'auth', 'selectedType'], value: 'qwen-oauth' },
     { path: ['model', 'name'], value: QWEN_OAUTH_MODEL },
   ]);
