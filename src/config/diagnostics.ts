@@ -1,8 +1,9 @@
-import type { Diagnostic } from '../protocol/index.js';
+import { AUTH_TYPES, type Diagnostic } from '../protocol/index.js';
 import type { CatalogueModel } from './catalogue.js';
 import type { DotenvFile } from './dotenv.js';
 import type { EnvEntry } from './env-layers.js';
 import type { MergedSettings } from './merge.js';
+import { fallbackKey } from './resolve-model.js';
 import type { SettingsFile } from './settings-file.js';
 import { FILE_START } from './text-position.js';
 
@@ -14,8 +15,8 @@ export interface DiagnosticInputs {
   merged: MergedSettings;
 }
 
-/** The loaded `.env` file's lines that do not take effect, and why. */
-export function dotenvDiagnostics(file: DotenvFile, shadowed: string[], excluded: string[]): Diagnostic[] {
+/** A loaded `.env` file's lines that do not take effect, and why; `by` says what set a shadowed name first. */
+export function dotenvDiagnostics(file: DotenvFile, shadowed: { name: string; by: string }[], excluded: string[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const lines = file.text.split('\n');
   const lineOf = (name: string) => lines.findIndex((l) => new RegExp(`^\\s*(export\\s+)?${name}\\s*[=:]`).test(l));
@@ -24,15 +25,20 @@ export function dotenvDiagnostics(file: DotenvFile, shadowed: string[], excluded
     const character = Math.max((lines[line] ?? '').indexOf(name), 0);
     return { start: { line, character }, end: { line, character: character + name.length } };
   };
-  for (const name of shadowed) {
-    out.push({ path: file.path, severity: 'information', range: at(name), message: `${name} is already set in the server's environment, so this line is not used` });
+  for (const { name, by } of shadowed) {
+    out.push({ path: file.path, severity: 'information', range: at(name), message: `${name} is already set by ${by}, so this line is not used` });
   }
   for (const name of excluded) {
     out.push({
       path: file.path,
       severity: 'warning',
       range: at(name),
-      message: `${name} is not loaded from a project .env (advanced.excludedEnvVars); put it in .qwen/.env to load it`,
+      message:
+        file.scope === 'home'
+          ? `${name} is not loaded from any .env file (it changes how programs load); set it in the environment instead`
+          : file.projectLevel
+            ? `${name} is not loaded from a project .env (advanced.excludedEnvVars, or a name only ~/.qwen/.env may set); put it in .qwen/.env or ~/.qwen/.env to load it`
+            : `${name} is not loaded from a project .env (only ~/.qwen/.env or the environment may set it)`,
     });
   }
   return out;
@@ -66,7 +72,19 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
       });
       continue;
     }
-    unset.forEach(({ envKey }, n) => {
+    unset.forEach(({ envKey, path }, n) => {
+      // Qwen Code falls through to the auth type's own key when an envKey is unset.
+      const authType = AUTH_TYPES.find((t) => t === path[1]);
+      const instead = authType ? fallbackKey(inp, authType) : undefined;
+      if (instead) {
+        out.push({
+          path: f.path,
+          severity: 'information',
+          range: unsetRanges[n]!,
+          message: `${envKey} is not set, so this model's requests carry ${instead.name} instead (as Qwen Code sends them): set ${envKey} to give it a key of its own`,
+        });
+        return;
+      }
       out.push({
         path: f.path,
         severity: 'warning',

@@ -38,6 +38,16 @@ describe('diagnostics for the files the server reads', () => {
     assert.deepEqual(ids, ['good-one', 'needs-key']);
   });
 
+  it('an unset envKey whose requests fall through to the auth type\'s own key is information that names that key, not a warning', async () => {
+    const path = await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
+    const { diagnostics } = await diagnosticsFor(path, { env: { OPENAI_API_KEY: 'sk-fallthrough-0000000000' } });
+    const env = diagnostics.find((d) => d.message.includes('NOWHERE_KEY is not set'));
+    assert.ok(env, JSON.stringify(diagnostics));
+    assert.equal(env.severity, 3);
+    assert.match(env.message, /carry OPENAI_API_KEY instead/);
+    assert.ok(!JSON.stringify(diagnostics).includes('sk-fallthrough-0000000000'));
+  });
+
   it('flags unknown protocols, envKeys that resolve to nothing, and plaintext secrets (without repeating them)', async () => {
     const path = await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
     const { diagnostics } = await diagnosticsFor(path);
