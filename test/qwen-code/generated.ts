@@ -153,22 +153,6 @@ function build(c: Combination, ctx: ScenarioContext, n: number): ScenarioSetup {
  * server agrees.
  */
 export const GENERATED_TODO: Record<number, { points: number[]; todo: string }> = {
-  2: { points: [12], todo: 'no model.name: Qwen Code sends its default qwen3.7-max, the server says qwen3.5-plus' },
-  3: { points: [1], todo: 'QAS_KEY_SHARED is in ~/.env and the project has a .qwen/.env: Qwen Code sends m-2 with it, the server calls m-2 unavailable' },
-  5: { points: [4], todo: 'm-unknown with the --openai-api-key key: Qwen Code sends it to DashScope compatible-mode, the server says https://api.openai.com/v1' },
-  6: { points: [6], todo: 'no auth type: Qwen Code exits "No auth type is selected", the server calls openai/m-2 usable' },
-  9: { points: [12], todo: 'no model.name: Qwen Code sends its default qwen3.7-max, the server says qwen3.5-plus' },
-  10: { points: [12, 1], todo: 'no model.name: Qwen Code sends qwen3.7-max with OPENAI_API_KEY from ~/.env; the server says qwen3.5-plus with the settings.env key (it loads ~/.qwen/.env but not ~/.env)' },
-  11: { points: [1], todo: 'QAS_KEY_SHARED is in ~/.env beside a ~/.qwen/.env: Qwen Code sends m-2 with it, the server calls m-2 unavailable' },
-  15: { points: [1], todo: 'OPENAI_API_KEY is in ~/.qwen/.env and the project has a .qwen/.env: Qwen Code sends m-unknown to OPENAI_BASE_URL with it, the server calls m-unknown unavailable' },
-  16: { points: [6], todo: 'no auth type: Qwen Code exits "No auth type is selected", the server calls openai/m-1 usable' },
-  18: { points: [3, 4], todo: 'm-2\'s QAS_KEY_2 is unset: Qwen Code falls through to OPENAI_API_KEY and OPENAI_BASE_URL, the server calls m-2 unavailable' },
-  20: { points: [2], todo: 'QAS_KEY_1 is empty in the process: Qwen Code sends the settings.env value, the server calls m-1 unavailable' },
-  23: { points: [6], todo: 'no auth type: Qwen Code exits "No auth type is selected", the server calls openai/m-1 usable' },
-  27: { points: [1], todo: 'OPENAI_BASE_URL is in ~/.qwen/.env and the project has a .env: Qwen Code sends m-unknown there, the server says https://api.openai.com/v1' },
-  30: { points: [12, 4], todo: 'no model.name: Qwen Code sends its default qwen3.7-max to DashScope compatible-mode, the server says qwen3.5-plus at https://api.openai.com/v1' },
-  37: { points: [12], todo: 'model.name and OPENAI_MODEL name models with no key from outside modelProviders: Qwen Code falls back to the first entry m-1 (QAS_KEY_1), the server keeps m-unknown and calls it unavailable' },
-  39: { points: [12], todo: 'no model.name: Qwen Code sends its default qwen3.7-max, the server says qwen3.5-plus' },
 };
 
 export function generatedScenarios(seed = GENERATED_SEED, count = GENERATED_COUNT): Scenario[] {

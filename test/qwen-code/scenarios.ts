@@ -62,7 +62,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a key kept in ~/.qwen/.env while the project has a .env without it',
     points: [1],
-    todo: 'Qwen Code sends QAS_KEY_A from ~/.qwen/.env; the server loads the project .env alone and calls m-a unavailable (QAS_KEY_A is not set)',
     setup: (c) => ({
       files: {
         [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]),
@@ -74,7 +73,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a key kept in ~/.env while the project has a .qwen/.env without it',
     points: [1],
-    todo: 'Qwen Code sends QAS_KEY_A from ~/.env; the server loads the project .qwen/.env alone and calls m-a unavailable (QAS_KEY_A is not set)',
     setup: (c) => ({
       files: {
         [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]),
@@ -99,7 +97,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'an empty variable in the environment counts as unset',
     points: [2],
-    todo: 'Qwen Code takes the empty QAS_KEY_A as unset and sends the key from ~/.qwen/.env; the server calls m-a unavailable (QAS_KEY_A is not set)',
     setup: (c) => ({
       files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]), [FILES.homeQwenEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (~/.qwen/.env)') }) },
       env: { QAS_KEY_A: '' },
@@ -108,7 +105,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'an empty OPENAI_API_KEY in the environment, the key in the project .env',
     points: [2],
-    todo: 'Qwen Code takes the empty OPENAI_API_KEY as unset and sends the project .env key; the server calls m-a unavailable (OPENAI_API_KEY is not set)',
     setup: (c) => ({
       files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'))]), [FILES.projectEnv]: dotenv({ OPENAI_API_KEY: c.key('OPENAI_API_KEY (project .env)') }) },
       env: { OPENAI_API_KEY: '' },
@@ -119,19 +115,16 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "an unset envKey falls through to OPENAI_API_KEY",
     points: [3],
-    todo: 'Qwen Code sends OPENAI_API_KEY when QAS_UNSET_KEY is unset; the server calls m-a unavailable (QAS_UNSET_KEY is not set)',
     setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_UNSET_KEY')]) }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') } }),
   },
   {
     name: 'an unset envKey falls through to security.auth.apiKey',
     points: [3],
-    todo: 'Qwen Code sends security.auth.apiKey when QAS_UNSET_KEY is unset; the server calls m-a unavailable (QAS_UNSET_KEY is not set)',
     setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_UNSET_KEY')], { security: { auth: { selectedType: 'openai', apiKey: c.key('security.auth.apiKey') } } }) } }),
   },
   {
     name: 'an unset envKey falls through to --openai-api-key',
     points: [3],
-    todo: 'Qwen Code sends the --openai-api-key key when QAS_UNSET_KEY is unset; the server calls m-a unavailable (QAS_UNSET_KEY is not set)',
     setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_UNSET_KEY')]) }, args: ['--openai-api-key', c.key('--openai-api-key')] }),
   },
 
@@ -139,7 +132,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a model no modelProviders entry defines goes to DashScope',
     points: [4],
-    todo: 'Qwen Code sends qwen-unlisted to https://dashscope.aliyuncs.com/compatible-mode/v1; the server says https://api.openai.com/v1',
     setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'openai' } }, model: { name: 'qwen-unlisted' } } }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') } }),
   },
   {
@@ -162,7 +154,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'security.auth.baseUrl for a model no entry defines',
     points: [4],
-    todo: 'Qwen Code sends to security.auth.baseUrl (https://settings-base.provider.test/v1); the server says https://api.openai.com/v1',
     setup: (c) => ({
       files: { [FILES.user]: { security: { auth: { selectedType: 'openai', baseUrl: c.host('settings-base') } }, model: { name: 'qwen-unlisted' } } },
       env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') },
@@ -188,7 +179,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: '${VAR} in a baseUrl expands from ~/.qwen/.env',
     points: [5],
-    todo: 'Qwen Code expands ${QAS_HOST_LABEL} from ~/.qwen/.env and sends to https://expanded.provider.test/v1; the server reports the base URL unexpanded',
     setup: (c) => ({
       files: {
         [FILES.user]: openai('m-a', [entry('m-a', 'https://${QAS_HOST_LABEL}.provider.test/v1', 'QAS_KEY_A')]),
@@ -207,7 +197,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'no selectedType and nothing to infer it from',
     points: [6],
-    todo: 'Qwen Code exits with "No auth type is selected"; the server calls openai/m-a usable',
     setup: (c) => ({ files: { [FILES.user]: { model: { name: 'm-a' }, modelProviders: { openai: [entry('m-a', c.host('a'), 'QAS_KEY_A')] } } }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') } }),
   },
   {
@@ -218,7 +207,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'OPENAI_API_KEY + QWEN_MODEL + OPENAI_BASE_URL infer openai',
     points: [6],
-    todo: 'Qwen Code infers openai and sends qwen-env-model to OPENAI_BASE_URL; the server selects no model',
     setup: (c) => ({ env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), QWEN_MODEL: 'qwen-env-model', OPENAI_BASE_URL: c.host('env-base') } }),
   },
   {
@@ -229,13 +217,11 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'GEMINI_API_KEY + GEMINI_MODEL infer gemini',
     points: [6, 4],
-    todo: 'both infer gemini/gemini-env-model, but Qwen Code sends it to https://generativelanguage.googleapis.com and the server\'s model/list gives no base URL',
     setup: (c) => ({ env: { GEMINI_API_KEY: c.key('GEMINI_API_KEY (process)'), GEMINI_MODEL: 'gemini-env-model' } }),
   },
   {
     name: 'GOOGLE_API_KEY + GOOGLE_MODEL infer vertex-ai',
     points: [6, 4],
-    todo: 'both infer vertex-ai/gemini-vertex-model, but Qwen Code sends it to https://aiplatform.googleapis.com and the server\'s model/list gives no base URL',
     setup: (c) => ({ env: { GOOGLE_API_KEY: c.key('GOOGLE_API_KEY (process)'), GOOGLE_MODEL: 'gemini-vertex-model' } }),
   },
   {
@@ -248,7 +234,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'model.baseUrl picks the second of two entries with one id',
     points: [7],
-    todo: 'Qwen Code follows model.baseUrl to https://second.provider.test/v1; the server reports the first entry, https://first.provider.test/v1',
     setup: (c) => ({
       files: { [FILES.user]: { ...openai('twin', [entry('twin', c.host('first'), 'QAS_KEY_A'), entry('twin', c.host('second'), 'QAS_KEY_A')]), model: { name: 'twin', baseUrl: c.host('second') } } },
       env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
@@ -259,13 +244,11 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a v1 flat settings file',
     points: [8],
-    todo: 'Qwen Code migrates {selectedAuthType, model} and sends m-old to OPENAI_BASE_URL; the server selects no model',
     setup: (c) => ({ files: { [FILES.user]: { selectedAuthType: 'openai', model: 'm-old' } }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_BASE_URL: c.host('v1-base') } }),
   },
   {
     name: 'a v5 modelProviders.<id> = {protocol, models}',
     points: [8],
-    todo: 'Qwen Code reads the v5 entries and sends m-a with QAS_KEY_A; the server ignores them and calls m-a unavailable (OPENAI_API_KEY is not set)',
     setup: (c) => ({
       files: { [FILES.user]: { $version: 5, security: { auth: { selectedType: 'openai' } }, model: { name: 'm-a' }, modelProviders: { openai: { protocol: 'openai', models: [entry('m-a', c.host('a'), 'QAS_KEY_A')] } } } },
       env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
@@ -276,7 +259,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a trailing comma in the user file',
     points: [9],
-    todo: 'Qwen Code refuses to start (the user settings.json does not parse; a copy goes to settings.json.corrupted); the server accepts the file and calls openai/m-a usable',
     setup: (c) => ({
       files: { [FILES.user]: `${JSON.stringify(openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]), null, 2).replace(/\n}$/, ',\n}')}\n` },
       env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
@@ -285,7 +267,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a trailing comma in the workspace file',
     points: [9],
-    todo: 'Qwen Code resets the workspace file to {} and sends user-model to https://user.provider.test/v1; the server uses the workspace\'s ws-model at https://ws.provider.test/v1',
     setup: (c) => ({
       files: {
         [FILES.user]: openai('user-model', [entry('user-model', c.host('user'), 'QAS_KEY_A'), entry('ws-model', c.host('ws'), 'QAS_KEY_A')]),
@@ -325,7 +306,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a cached Qwen OAuth credential with security.auth.useExternal',
     points: [11, 4],
-    todo: 'Qwen Code sends coder-model to the credential\'s resource_url, https://portal.qwen-oauth.provider.test/v1; the server\'s model/list gives coder-model no base URL',
     setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'qwen-oauth', useExternal: true } } }, [FILES.oauthCreds]: oauthCreds(c) } }),
   },
 
@@ -333,19 +313,16 @@ export const SCENARIOS: Scenario[] = [
   {
     name: '-m with an id no entry has, every key from modelProviders',
     points: [12],
-    todo: 'Qwen Code falls back to the type\'s first entry, m-a at https://a.provider.test/v1 with QAS_KEY_A; the server keeps no-such-model and calls it unavailable (OPENAI_API_KEY is not set)',
     setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A'), entry('m-b', c.host('b'), 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') }, args: ['-m', 'no-such-model'] }),
   },
   {
     name: '-m with an id no entry has, OPENAI_API_KEY from the environment',
     points: [12, 4],
-    todo: 'Qwen Code sends no-such-model to https://dashscope.aliyuncs.com/compatible-mode/v1; the server says https://api.openai.com/v1',
     setup: (c) => ({ files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]) }, env: { QAS_KEY_A: c.key('QAS_KEY_A (process)'), OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') }, args: ['-m', 'no-such-model'] }),
   },
   {
     name: 'openai selected with no model anywhere: the default model',
     points: [12, 4],
-    todo: 'Qwen Code\'s default is qwen3.7-max at https://dashscope.aliyuncs.com/compatible-mode/v1; the server\'s is qwen3.5-plus at https://api.openai.com/v1',
     setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'openai' } } } }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') } }),
   },
 
