@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import type { Logger } from '../connection/logger.js';
 import type { HandlerTable } from '../connection/router.js';
-import { type OAuthView, type Overrides, resolvePaths, writes } from '../config/index.js';
+import { type OAuthView, type Overrides, resolvePaths } from '../config/index.js';
 import { type Notifier, WorkspaceState } from '../session/workspace.js';
 import type { HandlerContext } from './context.js';
 import { createProxyFetch, EgressGuard } from '../auth/net/index.js';
@@ -122,11 +121,6 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     secrets,
     started: () => {
       state.watch();
-      // What writers that were killed left behind (temp files may hold a key).
-      const written = [paths.settings.user, paths.settings.workspace, paths.trustedFolders, paths.oauthCreds, join(paths.qwenDir, '.env'), join(paths.home, '.env')];
-      writes()
-        .then((w) => w.sweepDeadWriters(written.filter((p) => p !== null)))
-        .catch((err: unknown) => opts.log.warn(`could not clear what earlier writers left: ${String(err)}`));
       qwen.start().catch((err: unknown) => opts.log.warn(`Qwen OAuth could not watch its credential: ${String(err)}`));
     },
     dispose: async () => {
