@@ -18,7 +18,9 @@ function find(dir) {
 }
 
 const only = process.argv.slice(2);
-const files = only.length > 0 ? only : find('test').sort();
+// A folder given on the command line means every test file under it.
+const files = (only.length > 0 ? only : ['test'])
+  .flatMap((p) => (statSync(p).isDirectory() ? find(p).sort() : [p]));
 mkdirSync('.cache', { recursive: true });
 // One TAP file per run: runs side by side must not read each other's counts.
 const tap = join('.cache', `test-results.${process.pid}.tap`);
