@@ -1,6 +1,6 @@
 import type { Logger } from '../connection/logger.js';
 import type { HandlerTable } from '../connection/router.js';
-import { type OAuthView, type Overrides, resolvePaths } from '../config/index.js';
+import { type OAuthView, type Overrides, resolvePaths, writes } from '../config/index.js';
 import { type Notifier, WorkspaceState } from '../session/workspace.js';
 import type { HandlerContext } from './context.js';
 import { createProxyFetch, EgressGuard } from '../auth/net/index.js';
@@ -121,6 +121,10 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     secrets,
     started: () => {
       state.watch();
+      // What writers killed mid-write left behind (a temp file may hold a key).
+      writes()
+        .then((w) => w.sweepAtStart(paths))
+        .catch((err: unknown) => opts.log.warn(`could not clear what earlier writers left: ${String(err)}`));
       qwen.start().catch((err: unknown) => opts.log.warn(`Qwen OAuth could not watch its credential: ${String(err)}`));
     },
     dispose: async () => {

@@ -22,6 +22,7 @@ export const ServerErrorCode = {
   ProviderError: -33007,
   WorkspaceUntrusted: -33008,
   WriteConflict: -33009,
+  WriteFailed: -33010,
 } as const;
 export type ServerErrorName = keyof typeof ServerErrorCode;
 
@@ -30,6 +31,12 @@ export const ServerErrorData = z.looseObject({
   hint: z.optional(z.string()),
   status: z.optional(z.number()),
   path: z.optional(z.string()),
+  /**
+   * WriteFailed: why the system refused: `read-only`, `permission-denied`,
+   * `is-a-directory`, `not-a-directory`, `not-a-regular-file`, `no-space`,
+   * `symlink-loop`, else the system's error code (`EIO`, …).
+   */
+  reason: z.optional(z.string()),
   candidates: z.optional(z.array(z.unknown())),
   issues: z.optional(z.array(z.unknown())),
 });

@@ -28,6 +28,8 @@ export interface StartOptions {
   showDocument?: boolean;
   /** Skip initialize (lifecycle tests). */
   noInit?: boolean;
+  /** A command the server is run under (`unshare …`): it gets node, the bundle and the server's arguments. */
+  prefix?: string[];
 }
 
 export interface RpcError {
@@ -126,7 +128,8 @@ export class TestServer {
 export async function startServer(sb: Sandbox, opts: StartOptions = {}): Promise<TestServer> {
   if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build`);
   const cwd = opts.cwd ?? sb.project;
-  const child = spawn(process.execPath, [SERVER, '--stdio', ...(opts.args ?? [])], {
+  const [command, ...args] = [...(opts.prefix ?? []), process.execPath, SERVER, '--stdio', ...(opts.args ?? [])];
+  const child = spawn(command!, args, {
     cwd,
     env: { ...sb.env, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,40 +1,51 @@
-import { open, rm, stat } from 'node:fs/promises';
+import { writeFailure } from '../../config/write/failure.js';
+import { createLockFile, releaseLockFile, takeOverIfAbandoned } from '../../config/write/lock-files.js';
+import { waitForRelease } from '../../config/write/wake.js';
+import { ServerError } from '../../protocol/index.js';
 
-const STALE_MS = 10_000;
-const WAIT_MS = 15_000;
+/** Qwen Code 0.24's LOCK_TIMEOUT_MS (sharedTokenManager.ts): the age at which it takes a lock over. */
+const STALE_MS = 35_000;
+/** Long enough to outlast a lock that a killed Qwen Code left, which only its age can free. */
+const WAIT_MS = 40_000;
+const MAX_PAUSE_MS = 100;
 
 /**
- * Qwen Code's lock on `~/.qwen/oauth_creds.lock`: created exclusively,
- * stale after 10 s. Both programs refresh under it, so a refresh token
- * (which the server rotates) is never used twice.
+ * Qwen Code's lock on `~/.qwen/oauth_creds.lock`, so that a refresh token
+ * (which the server rotates) is never used twice: a file created
+ * exclusively, deleted when done, taken over once older than 35 s. Qwen
+ * Code writes a random id into it and never reads it back; this server
+ * writes its pid, start time and host instead, so that a lock whose holder
+ * died is taken over at once. Qwen Code's own (an id, nothing to check) is
+ * honoured until its age frees it, as Qwen Code would.
  */
 export async function withOAuthLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  let delay = 20;
-  for (;;) {
-    try {
-      const fh = await open(lockPath, 'wx', 0o600);
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lockPath).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (age > STALE_MS) {
-        await rm(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`${lockPath} is held by another process; remove it if no Qwen program is running`);
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 250);
-    }
-  }
+  await acquire(lockPath);
   try {
     return await fn();
   } finally {
-    await rm(lockPath, { force: true });
+    releaseLockFile(lockPath);
+  }
+}
+
+async function acquire(lockPath: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  let pause = 5;
+  for (;;) {
+    try {
+      await createLockFile(lockPath);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailure(err, lockPath);
+    }
+    if (takeOverIfAbandoned(lockPath, 'file', STALE_MS)) continue;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new ServerError('WriteConflict', `${lockPath} is held by another process: a Qwen sign-in is being refreshed elsewhere`, {
+        path: lockPath,
+        hint: `try again; if no Qwen program is running, delete ${lockPath}`,
+      });
+    }
+    await waitForRelease(lockPath, Math.min(left, pause * (0.5 + Math.random())));
+    pause = Math.min(pause * 2, MAX_PAUSE_MS);
   }
 }

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, open, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFailure } from './failure.js';
+import { tempPathFor } from './leftover-names.js';
 
 export interface AtomicWriteOptions {
   /** Mode for a file that does not exist yet; an existing file keeps its own. */
@@ -9,42 +10,38 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Writes a file so that a reader sees either the old bytes or the new ones,
- * never a mix, even if the process dies halfway: temp file beside it (created
- * exclusively, with the final mode from the start, so a secret is never
- * readable by others), fsync, rename over, fsync the folder.
+ * A temp file beside `target` holding `data`, synced to disk, ready to be
+ * renamed over it; its path. Created exclusively with its final mode from
+ * the start, so a secret is never readable by others, not even for a
+ * moment. Synchronous: it is written while the file's lock is held, and
+ * nothing else in this process should stretch that.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  let mode = opts.mode ?? 0o644;
+export function writeTempSync(target: string, data: string | Uint8Array, mode: number): string {
+  const path = tempPathFor(target);
+  const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
   try {
-    mode = (await stat(path)).mode & 0o7777;
-  } catch {
-    // A new file: the requested mode.
-  }
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
-  try {
-    await fh.writeFile(data);
-    await fh.chmod(mode); // the umask may have narrowed it
-    await fh.sync();
+    writeFileSync(fd, data);
+    fchmodSync(fd, mode); // the umask may have narrowed it
+    fsyncSync(fd);
   } catch (err) {
-    await fh.close();
-    await unlink(tmp).catch(() => {});
+    closeSync(fd);
+    discardTemp(path);
     throw err;
   }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  await syncDir(dir);
+  closeSync(fd);
+  return path;
 }
 
-async function syncDir(dir: string): Promise<void> {
+export function discardTemp(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already.
+  }
+}
+
+/** Makes a rename in `dir` durable. */
+export async function syncDir(dir: string): Promise<void> {
   try {
     const fh = await open(dir, constants.O_RDONLY);
     try {
@@ -54,5 +51,35 @@ async function syncDir(dir: string): Promise<void> {
     }
   } catch {
     // Some file systems refuse fsync on a directory; the rename is still atomic.
+  }
+}
+
+/**
+ * Writes a file so that a reader sees either the old bytes or the new ones,
+ * never a mix, even if the process dies halfway: temp file, fsync, rename
+ * over, fsync the folder. For files only this server and Qwen Code's
+ * token refresh write, under their own lock; anything a person or another
+ * program may edit goes through `updateFileLocked`.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  try {
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true });
+    let mode = opts.mode ?? 0o644;
+    try {
+      mode = (await stat(path)).mode & 0o7777;
+    } catch {
+      // A new file: the requested mode.
+    }
+    const tmp = writeTempSync(path, data, mode);
+    try {
+      renameSync(tmp, path);
+    } catch (err) {
+      discardTemp(tmp);
+      throw err;
+    }
+    await syncDir(dir);
+  } catch (err) {
+    throw writeFailure(err, path);
   }
 }

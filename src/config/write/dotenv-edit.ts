@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'dotenv';
 import { ServerError } from '../../protocol/index.js';
-import { updateFileLocked } from './lock.js';
+import { writeFailure } from './failure.js';
+import { readRegularSync } from './read.js';
+import { updateFileLocked } from './update.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -17,14 +18,13 @@ const LINE =
 
 /** The variables of a `.env` file as dotenv reads them, or null when there is no file. */
 export async function readDotenvFile(path: string): Promise<Record<string, string> | null> {
-  let text: Buffer;
+  let bytes: Buffer | null;
   try {
-    text = await readFile(path);
+    bytes = readRegularSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    throw writeFailure(err, path);
   }
-  return parse(text);
+  return bytes === null ? null : parse(bytes);
 }
 
 /**

@@ -1,12 +1,8 @@
 export { type AtomicWriteOptions, writeFileAtomic } from './atomic.js';
-export {
-  type FileLockOptions,
-  resolveWriteTarget,
-  type UpdateFileOptions,
-  type UpdateFileResult,
-  updateFileLocked,
-  withFileLock,
-} from './lock.js';
+export { type FileLockOptions, withFileLock } from './lock.js';
+export { resolveWriteTarget } from './target.js';
+export { type UpdateFileOptions, type UpdateFileResult, updateFileLocked } from './update.js';
+export { sweepAtStart, sweepDeadWriters } from './sweep.js';
 export {
   applyJsoncEdits,
   type EditJsoncOptions,

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { applyEdits, type Edit, type Node, type ParseError, parseTree, printParseErrorCode, stripComments } from 'jsonc-parser';
 import { ServerError } from '../../protocol/index.js';
 import { jsonValueOf, POISON_KEYS } from '../jsonc-value.js';
-import { type UpdateFileOptions, updateFileLocked } from './lock.js';
+import { type UpdateFileOptions, updateFileLocked } from './update.js';
 
 export type JsonPath = (string | number)[];
 
@@ -12,10 +12,10 @@ export interface JsonEdit {
   value: unknown;
 }
 
-/** A fixed list, or one computed from the file's current contents (parsed fresh under the lock; may be called twice). */
+/** A fixed list, or one computed from the file's current contents (parsed fresh under the lock; may be called more than once). */
 export type JsonEdits = readonly JsonEdit[] | ((current: unknown) => readonly JsonEdit[] | Promise<readonly JsonEdit[]>);
 
-export type EditJsoncOptions = UpdateFileOptions;
+export type EditJsoncOptions = Omit<UpdateFileOptions, 'usable'>;
 
 export interface EditJsoncResult {
   changed: boolean;
@@ -30,17 +30,32 @@ export interface EditJsoncResult {
  * left alone. See `updateFileLocked` for locking and outside writers.
  */
 export async function editJsoncFile(path: string, edits: JsonEdits, opts: EditJsoncOptions = {}): Promise<EditJsoncResult> {
+  const edit = (text: string, list: readonly JsonEdit[]) => {
+    const next = applyJsoncEdits(text, list, path);
+    return next === text ? null : next;
+  };
   const r = await updateFileLocked(
     path,
-    async (current) => {
+    (current) => {
       const text = current ?? '';
-      const list = typeof edits === 'function' ? await edits(readJsonc(text, path).value) : edits;
-      const next = applyJsoncEdits(text, list, path);
-      return next === text ? null : next;
+      if (typeof edits !== 'function') return edit(text, edits);
+      // Without a pointless await when the edits come at once: see updateFileLocked.
+      const list = edits(readJsonc(text, path).value);
+      return list instanceof Promise ? list.then((l) => edit(text, l)) : edit(text, list);
     },
-    opts,
+    { ...opts, usable: isWholeJsonc },
   );
   return { changed: r.changed, text: r.text ?? '' };
+}
+
+/** A read worth editing: an object that parses. Anything else may be a file caught while another program writes it. */
+function isWholeJsonc(bytes: Buffer): boolean {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return !isBlank(text) && readJsonc(text, '').tree !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** The pure part of `editJsoncFile`: `label` names the file in errors. */

@@ -1,50 +1,70 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { chmod, lstat, mkdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import fs, { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { ServerError } from '../../protocol/index.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFailure } from './failure.js';
+import { createLockDir, removeLock, takeOverIfAbandoned } from './lock-files.js';
+import { resolveWriteTarget } from './target.js';
+import { waitForRelease } from './wake.js';
 
 export interface FileLockOptions {
-  /** A lock folder untouched for this long belongs to a dead process and is taken over. */
+  /**
+   * A lock whose holder can't be checked (another machine) and that went
+   * untouched this long is taken over. A holder on this machine that died
+   * is taken over at once.
+   */
   staleMs?: number;
-  /** How long to keep trying before giving up. A bit over `staleMs`, so a crashed holder's lock can be taken over. */
+  /** How long to keep trying before giving up. A bit over `staleMs`, so a lock left on another machine can be taken over. */
   waitMs?: number;
 }
 
 const DEFAULT_STALE_MS = 10_000;
 const DEFAULT_WAIT_MS = 12_000;
+/** The longest sleep between two looks while a lock is held; a release usually wakes the waiter sooner. */
+const MAX_PAUSE_MS = 40;
+/** How often a waiter checks whether the holder has died. */
+const CHECK_HOLDER_MS = 100;
+/** Waiters who have waited less than this let those who waited longer go first, by up to COURTESY_MS. */
+const PATIENT_MS = 100;
+const COURTESY_MS = 2;
+
+/**
+ * proper-lockfile keeps the lock fresh, notices when it is lost, and frees it
+ * on exit; these give its lock folder the holder's record and make it go in
+ * one rename (see lock-files.ts).
+ */
+const lockFs = {
+  ...fs,
+  mkdir: sync(createLockDir),
+  rmdir: sync(removeLock),
+  stat: sync((path) => fs.statSync(path)),
+  rmdirSync: removeLock,
+};
+
+/**
+ * The callback form of a synchronous call: the lock is taken and let go in
+ * one go, without yielding to other tasks of this process in between
+ * (which would stretch the hold for every waiter).
+ */
+function sync<R>(f: (path: string) => R) {
+  return (path: string, cb: (err: Error | null, result?: R) => void) => {
+    let result: R;
+    try {
+      result = f(path);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    cb(null, result);
+  };
+}
 
 /** Tail of the queue of in-process callers per key: proper-lockfile alone would make them poll each other, in no particular order. */
 const queues = new Map<string, Promise<void>>();
 /** Files the current async call chain already holds (as spelled and as resolved → resolved), so a nested call doesn't deadlock. */
 const held = new AsyncLocalStorage<ReadonlyMap<string, string>>();
-
-/**
- * The path every process agrees on for `path`: symlinks followed (so a
- * dotfiles link is written through, not replaced by a plain file) and the
- * folder resolved even when the file doesn't exist yet (so a process that
- * sees the file and one that doesn't still lock the same thing). Creates the
- * parent folder.
- */
-export async function resolveWriteTarget(path: string): Promise<string> {
-  let cur = resolve(path);
-  for (let hops = 0; hops < 40; hops++) {
-    let isLink: boolean;
-    try {
-      isLink = (await lstat(cur)).isSymbolicLink();
-    } catch (err) {
-      if (errCode(err) === 'ENOENT') break;
-      throw err;
-    }
-    if (!isLink) break;
-    cur = resolve(dirname(cur), await readlink(cur));
-  }
-  const dir = dirname(cur);
-  await mkdir(dir, { recursive: true });
-  return join(await realpath(dir), basename(cur));
-}
 
 /** Runs `task` after every earlier task queued under `key` has settled. */
 async function serial<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -63,11 +83,12 @@ async function serial<T>(key: string, task: () => Promise<T>): Promise<T> {
 
 /**
  * Runs `fn` while holding the lock on `path`, against other processes (a
- * `<path>.lock` folder via proper-lockfile) and other callers in this process.
- * Callers in this process that spell the path the same way get the lock in
- * the order they asked for it, so the last change asked for is the one that
- * stays. Reentrant within one async call chain. `fn` gets the resolved path
- * (see `resolveWriteTarget`). Meant to be held for one read-modify-write.
+ * `<path>.lock` folder) and other callers in this process. Callers in this
+ * process that spell the path the same way get the lock in the order they
+ * asked for it, so the last change asked for is the one that stays.
+ * Reentrant within one async call chain. `fn` gets the resolved path (see
+ * `resolveWriteTarget`). Meant to be held for one read-modify-write. A
+ * refusal from the system is `WriteFailed`.
  */
 export async function withFileLock<T>(path: string, fn: (target: string) => Promise<T>, opts: FileLockOptions = {}): Promise<T> {
   const key = resolve(path);
@@ -76,14 +97,26 @@ export async function withFileLock<T>(path: string, fn: (target: string) => Prom
   if (heldTarget !== undefined) return fn(heldTarget);
   // Queue before the first await: that is what keeps the callers in order.
   return serial(key, async () => {
-    const target = await resolveWriteTarget(path);
+    let target: string;
+    try {
+      target = await resolveWriteTarget(path);
+    } catch (err) {
+      throw writeFailure(err, path);
+    }
     const sameFile = mine?.get(target);
     if (sameFile !== undefined) return fn(sameFile);
     const locked = async (): Promise<T> => {
-      const lock = await acquire(target, path, opts);
+      let lock: HeldLock;
       let result: T;
       try {
+        lock = await acquire(target, path, opts);
+      } catch (err) {
+        throw writeFailure(err, path);
+      }
+      try {
         result = await held.run(new Map([...(mine ?? []), [key, target], [target, target]]), () => fn(target));
+      } catch (err) {
+        throw writeFailure(err, path);
       } finally {
         await lock.release();
       }
@@ -108,9 +141,10 @@ interface HeldLock {
 }
 
 async function acquire(target: string, shownPath: string, opts: FileLockOptions): Promise<HeldLock> {
+  const lockPath = `${target}.lock`;
   const staleMs = Math.max(opts.staleMs ?? DEFAULT_STALE_MS, 2000); // proper-lockfile's floor
-  const deadline = Date.now() + (opts.waitMs ?? DEFAULT_WAIT_MS);
-  let delay = 5;
+  const waitingSince = Date.now();
+  const deadline = waitingSince + (opts.waitMs ?? DEFAULT_WAIT_MS);
   for (;;) {
     let compromised = false;
     try {
@@ -118,6 +152,7 @@ async function acquire(target: string, shownPath: string, opts: FileLockOptions)
         realpath: false,
         stale: staleMs,
         retries: 0,
+        fs: lockFs,
         // The default throws from a timer and takes the process down.
         onCompromised: () => {
           compromised = true;
@@ -133,98 +168,36 @@ async function acquire(target: string, shownPath: string, opts: FileLockOptions)
       };
     } catch (err) {
       if (errCode(err) !== 'ELOCKED') throw err;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new ServerError('WriteConflict', `${shownPath} is being changed by another process and stayed locked; try again.`, {
-          path: shownPath,
-          hint: `If no other Qwen process is running, delete the folder ${target}.lock and try again.`,
-        });
-      }
-      // Jitter so that processes that collided don't collide again in step.
-      await sleep(Math.min(left, delay * (0.5 + Math.random())));
-      delay = Math.min(delay * 1.5, 100);
     }
+    if (takeOverIfAbandoned(lockPath, 'dir')) continue;
+    if (Date.now() >= deadline) {
+      throw new ServerError('WriteConflict', `${shownPath} is being changed by another process and stayed locked; try again.`, {
+        path: shownPath,
+        hint: `If no other Qwen process is running, delete the folder ${lockPath} and try again.`,
+      });
+    }
+    await untilLooksFree(lockPath, deadline, waitingSince);
   }
-}
-
-export interface UpdateFileOptions {
-  /** Mode for a new file (an existing file keeps its own). Default 0644; always 0600 with `secret`. */
-  mode?: number;
-  /** The new content holds a secret: new files get 0600, and an existing file readable by group or others is narrowed to 0600 before writing. */
-  secret?: boolean;
-}
-
-export interface UpdateFileResult {
-  changed: boolean;
-  /** The file's text now (null: it still doesn't exist). */
-  text: string | null;
 }
 
 /**
- * The locked read-modify-write every writer here goes through. `compute`
- * gets the current text (null: no file) and returns the new text, or null
- * for "no change"; it may run twice, so it must work from its argument only.
- *
- * The lock only keeps out writers that take it; a person's editor doesn't.
- * So just before writing, the file is read again: if it changed since it was
- * read, the edit is redone once on the new content, and if it changed again,
- * `WriteConflict` is thrown with nothing written.
+ * Waits until the lock folder is gone (its holder let go), or for a while
+ * (the holder may have died: the caller checks). When the lock goes, a
+ * process that has waited long tries first; one that just came gives it a
+ * few milliseconds, so the lock goes round roughly in the order asked for.
  */
-export async function updateFileLocked(
-  path: string,
-  compute: (current: string | null) => string | null | Promise<string | null>,
-  opts: UpdateFileOptions = {},
-): Promise<UpdateFileResult> {
-  return withFileLock(path, async (target) => {
-    for (let attempt = 0; ; attempt++) {
-      const before = await readBytes(target);
-      const text = before === null ? null : decodeUtf8(before, path);
-      const next = await compute(text);
-      if (next === null || next === text) return { changed: false, text };
-
-      const now = await readBytes(target);
-      if (!sameBytes(before, now)) {
-        if (attempt === 0) continue;
-        throw new ServerError('WriteConflict', `${path} keeps being changed by another program; nothing was written. Try again.`, {
-          path,
-        });
-      }
-      if (opts.secret && now !== null) await narrowMode(target);
-      await writeFileAtomic(target, Buffer.from(next, 'utf8'), { mode: opts.secret ? 0o600 : (opts.mode ?? 0o644) });
-      return { changed: true, text: next };
-    }
-  });
-}
-
-async function narrowMode(target: string): Promise<void> {
-  const mode = (await stat(target)).mode & 0o7777;
-  // Before the write, so the secret never lands in a file others can read.
-  if ((mode & 0o077) !== 0) await chmod(target, 0o600);
-}
-
-async function readBytes(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    if (errCode(err) === 'ENOENT') return null;
-    throw err;
+async function untilLooksFree(lockPath: string, deadline: number, waitingSince: number): Promise<void> {
+  const checkBy = Math.min(deadline, Date.now() + CHECK_HOLDER_MS);
+  let pause = 2;
+  while (existsSync(lockPath)) {
+    const left = checkBy - Date.now();
+    if (left <= 0) return;
+    // Jitter so that processes that collided don't collide again in step.
+    await waitForRelease(lockPath, Math.min(left, pause * (0.5 + Math.random())));
+    pause = Math.min(pause * 2, MAX_PAUSE_MS);
   }
-}
-
-function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.equals(b);
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Refuses bytes that wouldn't survive a decode and re-encode: the untouched parts must stay byte for byte. */
-function decodeUtf8(bytes: Buffer, path: string): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new ServerError('ConfigInvalid', `${path} is not valid UTF-8 text; fix it by hand, then try again`, { path });
-  }
+  const waited = Date.now() - waitingSince;
+  if (waited < PATIENT_MS) await sleep(Math.random() * COURTESY_MS * (1 - waited / PATIENT_MS));
 }
 
 function errCode(err: unknown): string | undefined {

@@ -225,7 +225,7 @@ test('an outside writer (an editor, no lock) changing the file mid-edit: the edi
   assert.deepEqual(value(text), { a: 1, fromEditor: true, model: { name: 'm' } });
 });
 
-test('an outside writer that keeps changing the file: WriteConflict, and the outside content is what stays', async () => {
+test('an outside writer that keeps changing the file: started over each time, then WriteConflict, and the outside content is what stays', async () => {
   const dir = await freshDir();
   const file = join(dir, 'settings.json');
   await writeFile(file, '{}\n');
@@ -238,8 +238,8 @@ test('an outside writer that keeps changing the file: WriteConflict, and the out
     }),
     (err: unknown) => err instanceof ServerError && err.code === 'WriteConflict' && err.data.path === file,
   );
-  assert.equal(calls, 2);
-  assert.equal(await readFile(file, 'utf8'), '{ "editorSave": 2 }\n');
+  assert.ok(calls > 2, `${calls} attempts`);
+  assert.equal(await readFile(file, 'utf8'), `{ "editorSave": ${calls} }\n`);
   assert.deepEqual(await readdir(dir), ['settings.json']);
 });
 

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { withFileLock } from '../../../src/config/write/index.js';
 import { ServerError } from '../../../src/protocol/index.js';
 
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'qas-write-lock-'));
@@ -75,4 +78,72 @@ test('a stale lock left by a dead process is taken over', async () => {
   assert.equal(await withFileLock(file, async () => 'got it', { waitMs: 2000 }), 'got it');
   assert.ok(Date.now() - started < 1000);
   await assert.rejects(stat(`${file}.lock`), { code: 'ENOENT' });
+});
+
+/** A pid no process has any more. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+}
+
+/** The lock of `file` is free at once, and left behind by no one. */
+async function assertTakenAtOnce(file: string): Promise<void> {
+  const started = Date.now();
+  assert.equal(await withFileLock(file, async () => 'got it', { waitMs: 5000 }), 'got it');
+  assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
+  await assert.rejects(stat(`${file}.lock`), { code: 'ENOENT' });
+}
+
+async function lockHeldBy(file: string, holder: object): Promise<string> {
+  const lock = `${file}.lock`;
+  await mkdir(lock);
+  await writeFile(join(lock, 'holder'), JSON.stringify({ holder: 'qwen-agent-server', host: hostname(), ...holder }));
+  return lock;
+}
+
+test('a lock whose holder died is taken over at once, however fresh; one whose holder lives, or is on another machine, is not', async () => {
+  const file = join(dir, 'dead-holder.json');
+  await lockHeldBy(file, { pid: deadPid() });
+  await assertTakenAtOnce(file);
+
+  for (const holder of [{ pid: process.pid }, { pid: deadPid(), host: 'another-machine' }]) {
+    const lock = await lockHeldBy(file, holder);
+    await assert.rejects(withFileLock(file, async () => 'never', { waitMs: 700 }), (err: unknown) => err instanceof ServerError && err.code === 'WriteConflict');
+    assert.ok((await stat(lock)).isDirectory(), 'left in place');
+    await rm(lock, { recursive: true });
+  }
+});
+
+test('a lock whose pid now belongs to another process (started later) is taken over at once', async () => {
+  const file = join(dir, 'reused-pid.json');
+  // This process is alive, but it is not the one that started at tick 1.
+  await lockHeldBy(file, { pid: process.pid, start: '1' });
+  await assertTakenAtOnce(file);
+});
+
+test('a lock folder with no holder in it (a writer killed as it took the lock) is taken over after half a second, not ten', async () => {
+  const file = join(dir, 'no-holder.json');
+  await mkdir(`${file}.lock`);
+  const old = new Date(Date.now() - 1000);
+  await utimes(`${file}.lock`, old, old);
+  await assertTakenAtOnce(file);
+});
+
+test('a waiting process gets the lock the moment another process lets it go', { timeout: 60_000 }, async () => {
+  const file = join(dir, 'handoff.json');
+  const gaps: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const holder = spawn(process.execPath, ['--import', 'tsx', join(fixtures, 'lock-holder.ts'), file, '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => holder.once('exit', r));
+    let out = '';
+    holder.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    while (!out.includes('held')) await sleep(5);
+    await withFileLock(file, async () => {
+      gaps.push(Date.now());
+    });
+    await exited;
+    const released = Number(/released (\d+)/.exec(out)?.[1]);
+    gaps[i] = gaps[i]! - released;
+  }
+  gaps.sort((a, b) => a - b);
+  assert.ok(gaps[2]! < 25, `got the lock ${gaps.join(', ')} ms after it was let go`);
 });

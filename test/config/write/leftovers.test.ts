@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { editJsoncFile, sweepDeadWriters } from '../../../src/config/write/index.js';
+import { tempPathFor } from '../../../src/config/write/leftover-names.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qas-write-leftovers-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+}
+
+
+test('what dead writers left beside the files is removed; what live ones use, and what is not ours, stays', async () => {
+  const folder = join(dir, 'sweep');
+  await mkdir(folder);
+  await writeFile(join(folder, 'settings.json'), '{}');
+  await writeFile(join(folder, '.env'), 'KEY=1\n', { mode: 0o600 });
+  const dead = deadPid();
+  // This machine's tag, as in the temp file names this process uses.
+  const tag = /\.(\d+)\.([0-9a-f]{4})[0-9a-f]{4}\.tmp$/.exec(tempPathFor(join(folder, 'x')))![2]!;
+  const names = {
+    deadTemp: `..env.${dead}.${tag}beef.tmp`,
+    deadSettingsTemp: `.settings.json.${dead}.${tag}0001.tmp`,
+    liveTemp: `..env.${process.pid}.${tag}0002.tmp`,
+    otherHostTemp: `..env.${dead}.${tag === 'ffff' ? '0000' : 'ffff'}0003.tmp`,
+    oldOtherHostTemp: `..env.${dead}.${tag === 'ffff' ? '0000' : 'ffff'}0004.tmp`,
+    halfDeletedLock: `settings.json.lock.${dead}.${tag}0005.old`,
+    notOurs: '.env.swp',
+  };
+  for (const n of Object.values(names)) await writeFile(join(folder, n), 'sk-a-key-in-a-temp-file');
+  const old = new Date(Date.now() - 3600_000);
+  await utimes(join(folder, names.oldOtherHostTemp), old, old);
+  await mkdir(join(folder, '.env.lock'));
+  await writeFile(join(folder, '.env.lock', 'holder'), JSON.stringify({ holder: 'qwen-agent-server', pid: dead, host: hostname() }));
+
+  await sweepDeadWriters([join(folder, 'settings.json'), join(folder, '.env')]);
+
+  assert.deepEqual((await readdir(folder)).sort(), ['.env', '.env.swp', names.liveTemp, names.otherHostTemp, 'settings.json'].sort());
+});
+
+test('a write sweeps the folder of its file first', async () => {
+  const folder = join(dir, 'before-write');
+  await mkdir(folder);
+  const file = join(folder, 'settings.json');
+  await writeFile(file, '{}');
+  const leftover = join(folder, `.settings.json.${deadPid()}.00000000.tmp`);
+  await writeFile(leftover, '{"half": ');
+  const old = new Date(Date.now() - 3600_000);
+  await utimes(leftover, old, old);
+  await editJsoncFile(file, [{ path: ['a'], value: 1 }]);
+  assert.deepEqual(await readdir(folder), ['settings.json']);
+});
