@@ -22,7 +22,7 @@ import { RawServer } from './rpc.js';
 const CACHE = '.cache/bench';
 /** The ordinary case: a few configured models. */
 const SMALL = 8;
-const ALL = ['startup', 'list', 'edit', 'rss'] as const;
+const ALL = ['startup', 'list', 'edit', 'rss', 'writes'] as const;
 type Bench = (typeof ALL)[number];
 
 interface Row {
@@ -273,6 +273,11 @@ async function main(): Promise<void> {
   if (run.has('list')) await list();
   if (run.has('edit')) await edit();
   if (run.has('rss')) await rss(bare);
+  if (run.has('writes')) {
+    const w = await (await import('./writes.js')).writes();
+    results.writes = w.results;
+    rows.push(...w.rows.map((r) => ({ bench: 'writes' as const, ...r })));
+  }
 
   const sizes = bundleSizes(SERVER);
   results.bundleKb = sizes;
