@@ -5,6 +5,7 @@ export { QWEN_OAUTH_MODEL } from './qwen-code-facts.js';
 
 export const DEFAULT_ENV_KEY: Record<KeyAuthType, string> = {
   openai: 'OPENAI_API_KEY',
+  'openai-responses': 'OPENAI_API_KEY',
   anthropic: 'ANTHROPIC_API_KEY',
   gemini: 'GEMINI_API_KEY',
   'vertex-ai': 'GOOGLE_API_KEY',
@@ -13,6 +14,7 @@ export const DEFAULT_ENV_KEY: Record<KeyAuthType, string> = {
 export const GROUP_LABEL: Record<AuthType, string> = {
   'qwen-oauth': 'Qwen OAuth',
   openai: 'OpenAI-compatible',
+  'openai-responses': 'OpenAI Responses API',
   anthropic: 'Anthropic',
   gemini: 'Gemini',
   'vertex-ai': 'Vertex AI',

@@ -11,7 +11,7 @@ export type AuthType = z.infer<typeof AuthType>;
 export const AUTH_TYPES: readonly AuthType[] = AuthType.options;
 
 /** The auth types that `modelProviders` and API keys serve. */
-export const KeyAuthType = z.enum(['openai', 'anthropic', 'gemini', 'vertex-ai']);
+export const KeyAuthType = z.enum(['openai', 'openai-responses', 'anthropic', 'gemini', 'vertex-ai']);
 export type KeyAuthType = z.infer<typeof KeyAuthType>;
 
 export const LoginMethod = z.enum(['qwen-oauth', 'coding-plan', 'api-key']);

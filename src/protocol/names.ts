@@ -2,9 +2,9 @@
  * The protocol's names as plain data, free of zod: the server's entry point
  * answers `initialize` from these before the schemas load.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-export const AUTH_TYPE_NAMES = ['qwen-oauth', 'openai', 'anthropic', 'gemini', 'vertex-ai'] as const;
+export const AUTH_TYPE_NAMES = ['qwen-oauth', 'openai', 'openai-responses', 'anthropic', 'gemini', 'vertex-ai'] as const;
 
 export const REQUEST_METHODS = [
   'auth/status',

@@ -13,6 +13,13 @@ import { scrub } from '../protocol/index.js';
 
 export type {
   CallOptions,
+  ChatDelta,
+  ChatMessage,
+  ChatRateLimit,
+  ChatRequest,
+  ChatTurnResult,
+  ChatUsage,
+  StreamOptions,
   ListOptions,
   ProbeError,
   ProbeErrorCode,
@@ -36,6 +43,7 @@ export {
 export function adapterFor(authType: AuthType): ProviderAdapter {
   switch (authType) {
     case 'openai':
+    case 'openai-responses':
     case 'qwen-oauth':
       return openaiAdapter;
     case 'anthropic':

@@ -73,9 +73,62 @@ export interface ListOptions extends CallOptions {
   limit?: number;
 }
 
+/** One message of a chat as the adapters send it; context items are already folded into `text`. */
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
+export interface ChatRequest {
+  system?: string;
+  /** Oldest first; the last one is the user's new turn. */
+  messages: ChatMessage[];
+}
+
+export interface ChatDelta {
+  kind: 'text' | 'thinking';
+  delta: string;
+}
+
+export interface ChatUsage {
+  inputTokens: number;
+  outputTokens: number;
+  reasoningTokens?: number;
+  cachedTokens?: number;
+}
+
+export interface ChatRateLimit {
+  remainingRequests?: number;
+  remainingTokens?: number;
+  /** ISO-8601. */
+  resetAt?: string;
+}
+
+export interface ChatTurnResult {
+  stopReason: 'end' | 'length' | 'cancelled' | 'error';
+  /** Everything streamed as `text`, also when the turn was cancelled or failed. */
+  text: string;
+  thinking?: string;
+  usage?: ChatUsage;
+  rateLimit?: ChatRateLimit;
+  /** With `stopReason: 'error'`: the same codes and wording as `model/test`. */
+  error?: ProbeError;
+}
+
+export interface StreamOptions extends CallOptions {
+  /** Called for every delta, in order, as it arrives. */
+  onDelta(delta: ChatDelta): void;
+}
+
 export interface ProviderAdapter {
   /** Never throws: every failure is a `ProbeResult` with `ok: false`. */
   probe(model: ResolvedModel, opts: CallOptions): Promise<ProbeResult>;
   /** Throws `ServerError('ProviderError')` with a scrubbed message and `data.reason` = a `ProbeErrorCode`. */
   listModels(target: ProviderTarget, opts: ListOptions): Promise<RemoteModel[]>;
+  /**
+   * One streamed chat turn. Never throws: a failure is `stopReason: 'error'`,
+   * an abort of `opts.signal` is `stopReason: 'cancelled'`, both with the text so far.
+   * Optional until every adapter has one.
+   */
+  streamChat?(model: ResolvedModel, request: ChatRequest, opts: StreamOptions): Promise<ChatTurnResult>;
 }

@@ -79,6 +79,7 @@ export function isLoopbackHost(host: string): boolean {
 export function effectiveBaseUrl(t: ProviderTarget): string {
   switch (t.authType) {
     case 'openai':
+    case 'openai-responses':
     case 'qwen-oauth':
       return openAIBaseUrl(t);
     case 'anthropic':
@@ -123,6 +124,8 @@ export function authLabel(authType: AuthType): string {
       return 'Qwen OAuth';
     case 'openai':
       return 'OpenAI-compatible';
+    case 'openai-responses':
+      return 'OpenAI Responses API';
     case 'anthropic':
       return 'Anthropic';
     case 'gemini':

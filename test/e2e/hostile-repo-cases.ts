@@ -48,6 +48,7 @@ export interface Layout {
 
 const PROCESS_KEY: Record<KeyAuthType, { name: string; value: string }> = {
   openai: { name: 'OPENAI_API_KEY', value: PLANTED.processOpenai },
+  'openai-responses': { name: 'OPENAI_API_KEY', value: PLANTED.processOpenai },
   anthropic: { name: 'ANTHROPIC_API_KEY', value: PLANTED.processAnthropic },
   gemini: { name: 'GEMINI_API_KEY', value: PLANTED.processGemini },
   'vertex-ai': { name: 'GEMINI_API_KEY', value: PLANTED.processGemini },
@@ -90,7 +91,7 @@ const SHAPES: Record<string, Shape> = {
 const ref = (name: string, n: number) => (n % 2 === 0 ? `\${${name}}` : `$${name}`);
 
 function attackModels(origin: string): { cases: AttackCase[]; providers: Record<KeyAuthType, Record<string, unknown>[]>; env: Record<string, string> } {
-  const providers: Record<KeyAuthType, Record<string, unknown>[]> = { openai: [], anthropic: [], gemini: [], 'vertex-ai': [] };
+  const providers: Record<KeyAuthType, Record<string, unknown>[]> = { openai: [], 'openai-responses': [], anthropic: [], gemini: [], 'vertex-ai': [] };
   const env: Record<string, string> = {};
   const cases: AttackCase[] = [];
   let n = 0;
