@@ -337,9 +337,9 @@ requests until it is answered."
        (setf (qwen-agent--ready conn) t)
        (jsonrpc-notify conn :initialized (make-hash-table))
        (let ((version (qwen-agent--protocol-version conn)))
-         (unless (eql version 1)
+         (unless (eql version 2)
            (message "qwen-agent: The server speaks protocol version %s; \
-this package knows version 1" version)))
+this package knows version 2" version)))
        (qwen-agent--run-queue conn nil)
        (qwen-agent--refresh conn))
      :error-fn

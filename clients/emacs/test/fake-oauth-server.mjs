@@ -39,7 +39,7 @@ function handle(msg) {
   switch (method) {
     case 'initialize':
       showDocument = params?.capabilities?.window?.showDocument?.support === true;
-      return reply({ serverInfo: { name: 'fake', version: '0' }, capabilities: { experimental: { qwenAgent: { protocolVersion: 1 } } } });
+      return reply({ serverInfo: { name: 'fake', version: '0' }, capabilities: { experimental: { qwenAgent: { protocolVersion: 2 } } } });
     case 'model/list':
       return reply({ selected, groups: [{ authType: 'qwen-oauth', label: 'Qwen OAuth', models: [model()] }] });
     case 'auth/status':

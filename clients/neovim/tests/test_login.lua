@@ -19,7 +19,7 @@ T.test('setup() with no options finds the server next to the plugin and starts i
   -- The statusline option starts the server once Neovim has started.
   T.wait(function() return qwen.statusline() == 'Qwen: signed out' end, 'the statusline to say signed out')
   T.eq(qwen.client().status, 'running')
-  T.eq(qwen.client():qwen_capabilities().protocolVersion, 1)
+  T.eq(qwen.client():qwen_capabilities().protocolVersion, 2)
 end)
 
 T.test(':Qwen login lists the server methods and an API key goes to ~/.qwen/.env (0600)', function()

@@ -66,10 +66,10 @@ function M.check()
   if not caps then
     health.error('the server announced no capabilities.experimental.qwenAgent')
   else
-    if caps.protocolVersion == 1 then
+    if caps.protocolVersion == 2 then
       health.ok('protocol version 1')
     else
-      health.warn(('protocol version %s; this plugin speaks version 1'):format(tostring(caps.protocolVersion)))
+      health.warn(('protocol version %s; this plugin speaks version 2'):format(tostring(caps.protocolVersion)))
     end
     local have = {}
     for _, m in ipairs(caps.methods or {}) do have[m] = true end
