@@ -184,6 +184,23 @@ describe('hostile files', () => {
     await published(srv, path, false, mark);
   });
 
+  it('model/select into a settings.json nested 100,000 deep: refused at once with what to do, the file left as it was', async () => {
+    for (const hostile of DEEP_SETTINGS) {
+      const path = await ctx.sb.write('home/.qwen/settings.json', hostile);
+      const srv = await ctx.start();
+      const started = Date.now();
+      const err = await promptly('model/select', srv.request('model/select', { authType: 'qwen-oauth', id: 'coder-model', scope: 'user' }).then(
+        () => assert.fail('the select was accepted'),
+        (e: any) => e,
+      ));
+      assert.ok(Date.now() - started < 1500, `answered after ${Date.now() - started} ms`);
+      assert.equal(err.code, -33001, JSON.stringify(err));
+      assert.equal(err.data.code, 'ConfigInvalid');
+      assert.match(err.message, /more than 100 levels deep/);
+      assert.equal(readFileSync(path, 'utf8'), hostile, 'the file is as it was');
+    }
+  });
+
   it('an oversized settings.json: a diagnostic that says so, and its last good contents kept', async () => {
     const path = await ctx.sb.write('home/.qwen/settings.json', settings('good'));
     const srv = await ctx.start();

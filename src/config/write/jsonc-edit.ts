@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { applyEdits, type Edit, type Node, type ParseError, parseTree, printParseErrorCode, stripComments } from 'jsonc-parser';
 import { ServerError } from '../../protocol/index.js';
-import { jsonValueOf, POISON_KEYS } from '../jsonc-value.js';
+import { jsonValueOf, nestingOverflow, POISON_KEYS, tooDeepMessage } from '../jsonc-value.js';
 import { type UpdateFileOptions, updateFileLocked } from './update.js';
 
 export type JsonPath = (string | number)[];
@@ -52,6 +52,8 @@ export async function editJsoncFile(path: string, edits: JsonEdits, opts: EditJs
 function isWholeJsonc(bytes: Buffer): boolean {
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // Whole, but never to be parsed (the parser recurses): the edit refuses it.
+    if (nestingOverflow(text) !== -1) return true;
     return !isBlank(text) && readJsonc(text, '').tree !== undefined;
   } catch {
     return false;
@@ -96,6 +98,9 @@ function isBlank(text: string): boolean {
 function readJsonc(text: string, label: string): Parsed {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (isBlank(body)) return { tree: undefined, value: {} };
+  if (nestingOverflow(body) !== -1) {
+    throw new ServerError('ConfigInvalid', `${tooDeepMessage(label)}, then try again`, { path: label });
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(body, errors, PARSE_OPTIONS);
   const first = errors[0];
