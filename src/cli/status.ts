@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { Logger } from '../connection/logger.js';
 import { decodeResult } from '../connection/encoded.js';
 import { createServices } from '../handlers/index.js';
-import type { AuthStatusResult, ModelListResult, ResolvedConfig, Source } from '../protocol/index.js';
+import { type AuthStatusResult, type ModelListResult, type ResolvedConfig, scrubValue, type Source } from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import type { CliArgs } from './args.js';
 
@@ -173,12 +173,16 @@ export async function runStatus(args: CliArgs): Promise<number> {
     showDocument: () => {},
   });
   try {
-    const view: StatusView = {
-      version: VERSION,
-      config: decodeResult(await services.handlers['config/resolve']!({}, never())),
-      auth: services.handlers['auth/status'] ? decodeResult(await services.handlers['auth/status']({}, never())) : null,
-      models: decodeResult(await services.handlers['model/list']!({}, never())),
-    };
+    // The same last pass as every answer over the wire (connection/router.ts).
+    const view: StatusView = scrubValue(
+      {
+        version: VERSION,
+        config: decodeResult(await services.handlers['config/resolve']!({}, never())),
+        auth: services.handlers['auth/status'] ? decodeResult(await services.handlers['auth/status']({}, never())) : null,
+        models: decodeResult(await services.handlers['model/list']!({}, never())),
+      },
+      services.secrets(),
+    );
     const color = args.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
     process.stdout.write(args.json ? `${JSON.stringify(view, null, 2)}\n` : renderStatus(view, color, services.state.graph.paths.home));
     return 0;

@@ -43,6 +43,29 @@ describe('qwen-agent-server status', () => {
     assert.ok(Array.isArray(v.auth.methods));
   });
 
+  it('a known key inside a base URL, a user-info password or a model name is redacted in the text and the --json view alike', async () => {
+    await sb.write('home/.qwen/.env', `OPENAI_API_KEY=${KEY}\n`);
+    await sb.write(
+      'home/.qwen/settings.json',
+      JSON.stringify({
+        model: { name: 'gpt-x' },
+        security: { auth: { selectedType: 'openai' } },
+        modelProviders: {
+          openai: [
+            { id: 'gpt-x', name: 'GPT X ${OPENAI_API_KEY}', baseUrl: `https://h.example/v1?key=${KEY}` },
+            { id: 'gpt-y', baseUrl: 'https://me:hunter2-password@h.example/v1' },
+          ],
+        },
+      }),
+    );
+    for (const args of [[], ['--json']]) {
+      const r = status(args);
+      assert.equal(r.code, 0, r.err);
+      assert.ok(!r.out.includes(KEY), `the key is in the ${args.length ? 'JSON' : 'text'} view`);
+      assert.ok(!r.out.includes('hunter2-password'), `the password is in the ${args.length ? 'JSON' : 'text'} view`);
+    }
+  });
+
   it('a corrupt settings file is a readable problem line, not a stack trace', async () => {
     await sb.write('home/.qwen/settings.json', '{ "model": ');
     const r = status();
