@@ -1,4 +1,4 @@
-import { existsSync, type Stats } from 'node:fs';
+import { existsSync, type Stats, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { FSWatcher } from 'chokidar';
@@ -35,6 +35,19 @@ function withAncestors(files: Iterable<string>): Set<string> {
 const signatureOf = (s: Stats | undefined) => (s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing');
 const signature = (path: string) => stat(path).then(signatureOf, () => 'missing');
 
+/** What each file is now: taken right after the files were read, it lets the first watcher see what changed before it was up. */
+export function signaturesNow(files: Iterable<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of files) {
+    try {
+      out.set(f, signatureOf(statSync(f)));
+    } catch {
+      out.set(f, 'missing');
+    }
+  }
+  return out;
+}
+
 /** chokidar passes on one change of a file per 50 ms and drops the rest. */
 const SETTLE_MS = 75;
 
@@ -63,13 +76,21 @@ export class FileSetWatcher {
   private pending = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** What the files were when last read, until the first watcher is up (then empty: later watchers take over from a running one). */
+  private baseline: Map<string, string> | undefined;
 
   constructor(
     private readonly onChange: (paths: string[]) => void,
     private readonly debounceMs = 25,
   ) {}
 
-  update(files: Iterable<string>): void {
+  /**
+   * Watches `files` from now on. `baseline` (signaturesNow, taken when the
+   * files were read) is for the first call: chokidar takes a while to start,
+   * and a file saved meanwhile would go unseen until its next change.
+   */
+  update(files: Iterable<string>, baseline?: Map<string, string>): void {
+    this.baseline ??= baseline;
     this.files = new Set(files);
     this.onTheWay = withAncestors(this.files);
     const targets = new Map<string, boolean>();
@@ -103,7 +124,23 @@ export class FileSetWatcher {
     const old = this.watcher;
     this.watcher = next;
     await old?.close();
-    if (this.closed) await next.close();
+    if (this.closed) {
+      await next.close();
+      return;
+    }
+    await this.catchUp();
+  }
+
+  /** Reports what changed between the read the baseline was taken at and the first watcher being up. */
+  private async catchUp(): Promise<void> {
+    const baseline = this.baseline;
+    if (!baseline) return;
+    this.baseline = new Map();
+    const files = [...baseline.keys()];
+    const now = await Promise.all(files.map(signature));
+    files.forEach((f, i) => {
+      if (now[i] !== baseline.get(f)) this.onEvent(f, now[i]!);
+    });
   }
 
   private onEvent(path: string, seen: string): void {

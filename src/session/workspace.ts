@@ -10,7 +10,7 @@ import {
   type SessionSelection,
 } from '../config/index.js';
 import type { Diagnostic, ModelRef } from '../protocol/index.js';
-import { FileSetWatcher } from './watcher.js';
+import { FileSetWatcher, signaturesNow } from './watcher.js';
 
 export interface Notifier {
   notify(method: string, params: unknown): void;
@@ -22,6 +22,12 @@ const LSP_SEVERITY = { error: 1, warning: 2, information: 3, hint: 4 } as const;
 
 function sameSelection(a: ModelRef | null, b: ModelRef | null): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+interface PendingRecompute {
+  paths: Set<string>;
+  fromDisk: boolean;
+  run: Promise<ConfigGraph>;
 }
 
 /**
@@ -37,6 +43,10 @@ export class WorkspaceState {
   private published = new Map<string, string>();
   private listeners: RecomputeListener[] = [];
   private recheck: NodeJS.Timeout | undefined;
+  /** What the files were at the first read, for the watcher (see FileSetWatcher.update). */
+  private baseline: Map<string, string> | undefined;
+  /** The recompute queued behind the running one, not started yet. */
+  private waiting: PendingRecompute | undefined;
 
   constructor(
     private readonly inputs: Omit<ConfigInputs, 'session' | 'oauth'>,
@@ -62,6 +72,7 @@ export class WorkspaceState {
 
   async init(): Promise<ConfigGraph> {
     this.current = await this.compute();
+    this.baseline = signaturesNow(this.current.watched);
     this.publishDiagnostics(this.current.diagnostics);
     return this.current;
   }
@@ -71,7 +82,8 @@ export class WorkspaceState {
     this.watcher ??= new FileSetWatcher((paths) => {
       void this.recompute(paths, true);
     });
-    this.watcher.update(this.current.watched);
+    this.watcher.update(this.current.watched, this.baseline);
+    this.baseline = undefined;
   }
 
   setSessionSelection(sel: SessionSelection | undefined): void {
@@ -86,24 +98,43 @@ export class WorkspaceState {
     return resolveConfig({ ...this.inputs, session: this.session, oauth: this.oauthView() }, this.lastGood);
   }
 
-  /** Recomputes (serialised), then notifies: model/didChange, diagnostics, config/didChange for file changes. */
+  /**
+   * Recomputes (serialised), then notifies: model/didChange, diagnostics,
+   * config/didChange for file changes. A request made while another
+   * recompute waits to start joins it: that one will read everything there
+   * is to read now, and a burst of changes (twenty editors saving) costs
+   * one recompute, not a queue of them that a model/select waits behind.
+   */
   recompute(changedPaths: string[] = [], fromDisk = false): Promise<ConfigGraph> {
-    const run = this.queue.then(async () => {
-      const before = this.current;
-      const after = await this.compute();
-      this.current = after;
-      if (this.watcher) this.watcher.update(after.watched);
-      this.publishDiagnostics(after.diagnostics);
-      if (fromDisk) this.notifier?.notify('config/didChange', { paths: changedPaths });
-      if (!sameSelection(before.selection, after.selection)) {
-        this.notifier?.notify('model/didChange', { selected: after.selection });
-      }
-      for (const l of this.listeners) l(before, after, changedPaths);
-      if (fromDisk) this.recheckPartialWrites(after);
-      return after;
+    const waiting = this.waiting;
+    if (waiting) {
+      for (const p of changedPaths) waiting.paths.add(p);
+      waiting.fromDisk ||= fromDisk;
+      return waiting.run;
+    }
+    const next: PendingRecompute = { paths: new Set(changedPaths), fromDisk, run: undefined as unknown as Promise<ConfigGraph> };
+    this.waiting = next;
+    next.run = this.queue.then(() => {
+      if (this.waiting === next) this.waiting = undefined;
+      return this.recomputeNow([...next.paths], next.fromDisk);
     });
-    this.queue = run.catch(() => undefined);
-    return run;
+    this.queue = next.run.catch(() => undefined);
+    return next.run;
+  }
+
+  private async recomputeNow(changedPaths: string[], fromDisk: boolean): Promise<ConfigGraph> {
+    const before = this.current;
+    const after = await this.compute();
+    this.current = after;
+    if (this.watcher) this.watcher.update(after.watched);
+    this.publishDiagnostics(after.diagnostics);
+    if (fromDisk) this.notifier?.notify('config/didChange', { paths: changedPaths });
+    if (!sameSelection(before.selection, after.selection)) {
+      this.notifier?.notify('model/didChange', { selected: after.selection });
+    }
+    for (const l of this.listeners) l(before, after, changedPaths);
+    if (fromDisk) this.recheckPartialWrites(after);
+    return after;
   }
 
   /**
