@@ -4,18 +4,19 @@ import { dirname } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 
 /**
- * What chokidar watches for one file: the file itself when its folder
- * exists (chokidar then watches the file, or, while it is missing, its
- * folder for that one name), else the first missing folder on the way,
- * watched for in the nearest folder that exists. Nothing in the
- * file-system root: a `.env` there is still read, just not watched.
+ * What chokidar watches for one file: the folder it is in when that exists
+ * (a file's own watch follows its inode, so once the file is renamed away,
+ * as Qwen Code and editors save, its later changes would go unseen), else
+ * the first missing folder on the way, watched for in the nearest folder
+ * that exists. Nothing in the file-system root: a `.env` there is still
+ * read, just not watched.
  */
-function watchTarget(file: string): { path: string; present: boolean } | null {
+function watchTarget(file: string): string | null {
   let path = file;
   for (;;) {
     const dir = dirname(path);
     if (dirname(dir) === dir) return null;
-    if (existsSync(dir)) return { path, present: path === file && existsSync(file) };
+    if (existsSync(dir)) return path === file ? dir : path;
     path = dir;
   }
 }
@@ -93,15 +94,15 @@ export class FileSetWatcher {
     this.baseline ??= baseline;
     this.files = new Set(files);
     this.onTheWay = withAncestors(this.files);
-    const targets = new Map<string, boolean>();
+    const targets = new Set<string>();
     for (const f of this.files) {
       const t = watchTarget(f);
-      if (t) targets.set(t.path, t.present);
+      if (t) targets.add(t);
     }
-    const key = [...targets].map(([p, present]) => `${present ? '+' : '-'}${p}`).sort().join('\n');
+    const key = [...targets].sort().join('\n');
     if (key === this.key) return;
     this.key = key;
-    const paths = [...targets.keys()];
+    const paths = [...targets];
     this.swaps = this.swaps.then(() => this.replace(paths)).catch(() => undefined);
   }
 
