@@ -79,6 +79,29 @@ export interface ConfigGraph {
 /** The last good contents of each settings file, kept across recomputes. */
 export type LastGood = Map<string, SettingsFile>;
 
+/**
+ * How long a settings file that vanished still counts as its last contents.
+ * Qwen Code and many editors save by renaming the old file away and a new
+ * one into place; a read in between must not make every model it defines
+ * disappear (a model/select then would answer ModelNotFound). The workspace
+ * looks again after this (session/workspace.ts), and a file still gone is gone.
+ */
+export const VANISHED_GRACE_MS = 200;
+
+/** A file read as missing that was there at the last read: its last good contents for a moment (VANISHED_GRACE_MS). */
+function stillVanishing(f: SettingsFile, lastGood: LastGood, now: number): SettingsFile {
+  const previous = f.exists || !f.path ? undefined : lastGood.get(f.path);
+  if (!previous) return f;
+  const since = previous.vanishedAt ?? now;
+  if (now - since >= VANISHED_GRACE_MS) {
+    lastGood.delete(f.path);
+    return f;
+  }
+  const kept = { ...previous, vanishedAt: since };
+  lastGood.set(f.path, kept);
+  return kept;
+}
+
 /** Names the server uses, listed in config/resolve whenever they are set anywhere. */
 const KNOWN_ENV = [
   'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'QWEN_MODEL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL',
@@ -114,7 +137,11 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
       return contained(`reading ${p}`, () => readSettingsFile(scope, p, previous), (reason) => settingsFileFailed(scope, p ?? '', previous, reason));
     }),
   );
-  for (const f of files) if (f.exists && !f.parseError) lastGood.set(f.path, f);
+  const now = Date.now();
+  files.forEach((f, i) => {
+    files[i] = stillVanishing(f, lastGood, now);
+  });
+  for (const f of files) if (f.exists && !f.parseError && f.vanishedAt === undefined) lastGood.set(f.path, f);
   const byScope = (s: Scope) => files.find((f) => f.scope === s)!;
 
   // Trust is read from system and user settings only.

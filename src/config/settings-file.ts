@@ -23,6 +23,8 @@ export interface SettingsFile extends FoundStrings {
    * start because of this file: a user or system file it cannot parse.
    */
   qwenCodeRefuses?: string;
+  /** Set while the file is gone but its last contents still count (graph.ts, VANISHED_GRACE_MS): when it was first seen gone. */
+  vanishedAt?: number;
   /** The ranges of some paths of the file, found in one pass over its text (see findPaths). */
   locate(paths: JsonPath[]): Range[];
 }

@@ -143,7 +143,7 @@ export class WorkspaceState {
    * look once more, a moment later.
    */
   private recheckPartialWrites(g: ConfigGraph): void {
-    const broken = g.files.filter((f) => f.parseError).map((f) => f.path);
+    const broken = g.files.filter((f) => f.parseError || f.vanishedAt !== undefined).map((f) => f.path);
     if (broken.length === 0 || this.recheck) return;
     this.recheck = setTimeout(() => {
       this.recheck = undefined;
