@@ -89,6 +89,10 @@ async function main(): Promise<void> {
     process.exitCode = await runStatus(args);
     return;
   }
+  // Each loads only for its own command: serving never pays for them.
+  if (args.command === 'token') return void (process.exitCode = await (await import('./cli/token.js')).runToken(args));
+  if (args.command === 'env') return void (process.exitCode = await (await import('./cli/env.js')).runEnv(args));
+  if (args.command === 'exec') return void (process.exitCode = await (await import('./cli/exec.js')).runExec(args));
   serve(args);
 }
 

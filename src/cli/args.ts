@@ -6,8 +6,12 @@ type AuthType = (typeof AUTH_TYPE_NAMES)[number];
 /** How the client reaches the server: LSP's four transports, as vscode-languageserver names them. */
 export type TransportChoice = { kind: 'stdio' } | { kind: 'node-ipc' } | { kind: 'socket'; port: number } | { kind: 'pipe'; name: string };
 
+/** How `env` prints the variables a tool reads (src/cli/shell-quote.ts). */
+export const ENV_FORMATS = ['sh', 'fish', 'json', 'dotenv'] as const;
+export type EnvFormat = (typeof ENV_FORMATS)[number];
+
 export interface CliArgs {
-  command: 'serve' | 'status' | 'help' | 'version';
+  command: 'serve' | 'status' | 'token' | 'env' | 'exec' | 'help' | 'version';
   json: boolean;
   color: boolean | undefined;
   model?: string;
@@ -17,6 +21,10 @@ export interface CliArgs {
   cwd?: string;
   logFile?: string;
   transport: TransportChoice;
+  /** env: how the variables are printed. */
+  format: EnvFormat;
+  /** exec: the command and its arguments, everything after `--`. */
+  exec: string[];
 }
 
 export const HELP = `qwen-agent-server: sign in to AI coding models and pick one, for any editor.
@@ -28,6 +36,10 @@ Usage:
   qwen-agent-server --pipe=NAME          ... on a connection to the named pipe or unix socket NAME
   qwen-agent-server status [--json]      show the resolved config, sign-in state and models
                                          for the current directory
+  qwen-agent-server token                print the Qwen OAuth access token (refreshed when due)
+  qwen-agent-server env [--format F]     print the variables other tools read for the selected
+                                         model (key, base URL, model id); F: sh | fish | json | dotenv
+  qwen-agent-server exec -- CMD [ARGS]   run CMD with those variables in its environment
 
 Options:
   -m, --model <id>              use this model for this process (never saved)
@@ -39,10 +51,14 @@ Options:
       --clientProcessId <pid>   end when this process does (as initialize's processId)
       --json                    (status) print JSON instead of a table
       --no-color                (status) no colours
+      --format <f>              (env) sh (default) | fish | json | dotenv
   -v, --version                 print the version
   -h, --help                    print this help
 
 Docs: docs/ in the package, or README.md.`;
+
+const COMMANDS = ['status', 'token', 'env', 'exec'] as const;
+type Command = (typeof COMMANDS)[number];
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -54,6 +70,8 @@ export function parseCli(argv: string[]): CliArgs {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
+      // exec's command is what follows `--`, told apart from the other positionals by position.
+      tokens: true,
       strict: true,
       options: {
         stdio: { type: 'boolean' },
@@ -71,6 +89,7 @@ export function parseCli(argv: string[]): CliArgs {
         'no-color': { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
+        format: { type: 'string' },
         // Passed by some LSP clients, like initialize's processId; vscode-languageserver
         // reads it from process.argv itself and ends the server with that process.
         clientProcessId: { type: 'string' },
@@ -80,9 +99,23 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional.*$/s, '')}\nRun qwen-agent-server --help for the options.`);
   }
   const v = parsed.values;
-  const [first, ...rest] = parsed.positionals;
-  if (rest.length > 0 || (first !== undefined && first !== 'status')) {
+  const end = parsed.tokens.find((t) => t.kind === 'option-terminator')?.index ?? Infinity;
+  const before = parsed.tokens.flatMap((t) => (t.kind === 'positional' && t.index < end ? [t.value] : []));
+  const after = parsed.tokens.flatMap((t) => (t.kind === 'positional' && t.index > end ? [t.value] : []));
+  const [first, ...rest] = before;
+  if (first === 'exec' && rest.length > 0) throw new UsageError(`put the command after --, as in: qwen-agent-server exec -- ${rest.join(' ')}`);
+  if (rest.length > 0 || (first !== undefined && !(COMMANDS as readonly string[]).includes(first))) {
     throw new UsageError(`unknown command: ${[first, ...rest].join(' ')}\nRun qwen-agent-server --help for the commands.`);
+  }
+  if (first === 'exec' && after.length === 0 && !v.help) {
+    throw new UsageError('exec needs a command after --, as in: qwen-agent-server exec -- aider');
+  }
+  if (first !== 'exec' && end !== Infinity) throw new UsageError('only exec takes a command after --');
+  let format: EnvFormat = 'sh';
+  if (v.format !== undefined) {
+    const f = ENV_FORMATS.find((x) => x === v.format);
+    if (!f || first !== 'env') throw new UsageError(first === 'env' ? `--format must be one of ${ENV_FORMATS.join(', ')}` : '--format is for env only');
+    format = f;
   }
   let authType: AuthType | undefined;
   if (v['auth-type'] !== undefined) {
@@ -91,10 +124,12 @@ export function parseCli(argv: string[]): CliArgs {
     authType = a;
   }
   const args: CliArgs = {
-    command: v.help ? 'help' : v.version ? 'version' : first === 'status' ? 'status' : 'serve',
+    command: v.help ? 'help' : v.version ? 'version' : ((first as Command | undefined) ?? 'serve'),
     json: v.json === true,
     color: v['no-color'] ? false : v.color,
     transport: transportOf(v),
+    format,
+    exec: after,
   };
   if (v.model !== undefined) args.model = v.model;
   if (authType) args.authType = authType;
