@@ -306,10 +306,108 @@ function replaceValue(text: string, node: Node, path: JsonPath, value: unknown, 
     });
     return text;
   }
+  if (Array.isArray(current) && Array.isArray(value)) {
+    return editList(text, node, path, value, alignItems(current, value), style, label);
+  }
   const container = node.parent?.type === 'property' ? node.parent.parent : node.parent;
   const multiLine = container ? spansLines(text, container) : true;
   const content = formatValue(value, indentOfLine(text, node.offset), style, multiLine);
   return applyEdits(text, [{ offset: node.offset, length: node.length, content }]);
+}
+
+/**
+ * For each new item, the old item it continues (the same value, else an
+ * object with the same `id` and `baseUrl`, as model entries are known), or
+ * -1 for an item to insert. Items that changed places can't all stay: the
+ * largest set that keeps its order does, unchanged items counting double
+ * (a person's own entry, which a preset login moves behind its own), and
+ * the rest are written afresh.
+ */
+function alignItems(current: unknown[], value: unknown[]): number[] {
+  const used = new Set<number>();
+  const same = value.map((v) => {
+    const i = current.findIndex((c, k) => !used.has(k) && isDeepStrictEqual(c, v));
+    if (i !== -1) used.add(i);
+    return i;
+  });
+  const match = [...same];
+  const identity = (x: unknown) => (isPlainObject(x) && typeof x['id'] === 'string' ? JSON.stringify([x['id'], x['baseUrl'] ?? null]) : undefined);
+  value.forEach((v, j) => {
+    if (match[j] !== -1) return;
+    const id = identity(v);
+    if (id === undefined) return;
+    const i = current.findIndex((c, k) => !used.has(k) && identity(c) === id);
+    if (i !== -1) {
+      used.add(i);
+      match[j] = i;
+    }
+  });
+  // The heaviest chain of matches whose old indices increase (O(n²): lists are short).
+  const weight = (j: number) => (match[j] === -1 ? 0 : same[j] !== -1 ? 2 : 1);
+  const best: number[] = match.map((_, j) => weight(j));
+  const prev = match.map(() => -1);
+  for (let j = 0; j < match.length; j++) {
+    if (match[j] === -1) continue;
+    for (let k = 0; k < j; k++) {
+      if (match[k] !== -1 && match[k]! < match[j]! && best[k]! + weight(j) > best[j]!) {
+        best[j] = best[k]! + weight(j);
+        prev[j] = k;
+      }
+    }
+  }
+  let end = -1;
+  best.forEach((b, j) => {
+    if (match[j] !== -1 && (end === -1 || b > best[end]!)) end = j;
+  });
+  const chain = new Set<number>();
+  for (let j = end; j !== -1; j = prev[j]!) chain.add(j);
+  return match.map((i, j) => (chain.has(j) ? i : -1));
+}
+
+/**
+ * Turns the list at `path` into `value` item by item: old items that stay
+ * are edited in place (their comments with them), the others removed, new
+ * ones inserted where they go.
+ */
+function editList(text: string, node: Node, path: JsonPath, value: unknown[], kept: number[], style: Style, label: string): string {
+  const current = node.children ?? [];
+  const stays = new Set(kept);
+  // Back to front, so the indices of the items still to visit hold.
+  for (let i = current.length - 1; i >= 0; i--) if (!stays.has(i)) text = applyOne(text, [...path, i], undefined, style, label);
+  value.forEach((v, j) => {
+    if (kept[j] === -1) text = insertItem(text, path, j, v, style, label);
+    else text = applyOne(text, [...path, j], v, style, label);
+  });
+  return text;
+}
+
+/** Inserts `value` as item `index` of the list at `path`, before the item now there (and the comment lines right above it). */
+function insertItem(text: string, path: JsonPath, index: number, value: unknown, style: Style, label: string): string {
+  const tree = parseTree(text, [], PARSE_OPTIONS)!;
+  let list: Node | undefined = tree;
+  for (const seg of path) {
+    list = typeof seg === 'number' ? list?.children?.[seg] : list?.children?.find((p) => p.children?.[0]?.value === seg)?.children?.[1];
+  }
+  const before = list?.type === 'array' ? list.children?.[index] : undefined;
+  if (!list || !before) return applyOne(text, [...path, -1], value, style, label);
+  const indent = ownLineIndent(text, before.offset);
+  if (indent === null || !spansLines(text, list)) {
+    return applyEdits(text, [{ offset: before.offset, length: 0, content: `${formatValue(value, '', style, false)}, ` }]);
+  }
+  const at = commentBlockStart(text, lineStart(text, before.offset));
+  return applyEdits(text, [{ offset: at, length: 0, content: indent + formatValue(value, indent, style, true) + ',' + style.eol }]);
+}
+
+/** The start of the run of comment-only lines that ends at `pos` (a line start), or `pos`. */
+function commentBlockStart(text: string, pos: number): number {
+  let start = pos;
+  while (start > 0) {
+    const prev = lineStart(text, start - 1);
+    const line = text.slice(prev, start).trim();
+    if (!(line.startsWith('//') || (line.startsWith('/*') && line.endsWith('*/')))) break;
+    start = prev;
+  }
+  return start;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -256,3 +256,54 @@ test('lists: replace an item, append with -1, remove an item', () => {
   assert.equal(applyJsoncEdits(text, [{ path: ['l', -1], value: 'c' }]), '{\n  "l": [\n    "a", // first\n    "b",\n    "c"\n  ]\n}\n');
   assert.equal(applyJsoncEdits(text, [{ path: ['l', 1], value: undefined }]), '{\n  "l": [\n    "a" // first\n  ]\n}\n');
 });
+
+// Issue 12: a preset login rewrites modelProviders.<protocol> with its entries first and every other entry after them.
+const PROVIDERS = `{
+  "modelProviders": {
+    "openai": [
+      // my own endpoint: keep this comment
+      { "id": "mine", "baseUrl": "https://mine.example/v1" }, // and this one
+      /* the preset's */
+      { "id": "p1", "baseUrl": "https://preset.example/v1", "name": "old", "myNote": "kept" }
+    ]
+  }
+}
+`;
+
+test('a list that gains entries in front keeps the comments of the entries that stay, each with its entry', () => {
+  // As a preset login writes it: its entries first (one of them the owned one, rewritten), then the person's own.
+  const next = [
+    { id: 'p0', baseUrl: 'https://preset.example/v1' },
+    { id: 'p1', baseUrl: 'https://preset.example/v1', name: 'new', myNote: 'kept' },
+    { id: 'mine', baseUrl: 'https://mine.example/v1' },
+  ];
+  const out = applyJsoncEdits(PROVIDERS, [{ path: ['modelProviders', 'openai'], value: next }]);
+  assert.deepEqual(value(out).modelProviders.openai, next);
+  for (const c of ['// my own endpoint: keep this comment', '// and this one']) assert.ok(out.includes(c), `${c} is kept:\n${out}`);
+  assert.ok(out.indexOf('"p1"') < out.indexOf('// my own endpoint'), `the new entries go above the comment of the entry after them:\n${out}`);
+  assert.ok(out.indexOf('// my own endpoint') < out.indexOf('"mine"'));
+
+  // Entries put in front of ones that keep their order keep every comment, the rewritten entry's too.
+  const inFront = [next[0]!, next[2]!, next[1]!];
+  const kept = applyJsoncEdits(PROVIDERS, [{ path: ['modelProviders', 'openai'], value: inFront }]);
+  assert.deepEqual(value(kept).modelProviders.openai, inFront);
+  for (const c of ['// my own endpoint: keep this comment', '// and this one', "/* the preset's */"]) assert.ok(kept.includes(c), `${c} is kept:\n${kept}`);
+});
+
+test('a list whose entries are replaced (another region) keeps the entries that stay and their comments', () => {
+  const next = [
+    { id: 'mine', baseUrl: 'https://mine.example/v1' },
+    { id: 'p1', baseUrl: 'https://global.preset.example/v1', name: 'new' },
+    { id: 'p2', baseUrl: 'https://global.preset.example/v1' },
+  ];
+  const out = applyJsoncEdits(PROVIDERS, [{ path: ['modelProviders', 'openai'], value: next }]);
+  assert.deepEqual(value(out).modelProviders.openai, next);
+  assert.ok(out.includes('// my own endpoint: keep this comment') && out.includes('// and this one'), out);
+  assert.ok(!out.includes('"myNote"'));
+});
+
+test('a list that loses entries keeps the comments of the rest', () => {
+  const out = applyJsoncEdits(PROVIDERS, [{ path: ['modelProviders', 'openai'], value: [{ id: 'mine', baseUrl: 'https://mine.example/v1' }] }]);
+  assert.deepEqual(value(out).modelProviders.openai, [{ id: 'mine', baseUrl: 'https://mine.example/v1' }]);
+  assert.ok(out.includes('// my own endpoint: keep this comment') && out.includes('// and this one'), out);
+});
