@@ -72,6 +72,10 @@ function providerDetail(err: Record<string, unknown>, status: number): ProviderD
   // genai: the whole error body, JSON-encoded, is the message.
   const fromText = readDetail(parseJson(message));
   if (fromText?.message) return fromText;
+  // genai, for an error inside a stream: "got status: INTERNAL. {…the body…}".
+  const brace = message.indexOf('{');
+  const fromTail = brace > 0 ? readDetail(parseJson(message.slice(brace))) : undefined;
+  if (fromTail?.message) return fromTail;
   // Stainless SDKs prefix the status ("401 …") to a body they could not parse.
   const text = message.replace(new RegExp(`^${status}\\s+`), '').trim();
   return { ...(fromBody ?? { reasons: [] }), message: text || undefined };
@@ -182,6 +186,9 @@ function classify(err: unknown, ctx: ErrorContext): ProbeError {
 
   const status = statusOf(err);
   if (status !== undefined) return fromStatus(status, providerDetail(rec, status), ctx, host);
+  // An error event inside a stream that had started (HTTP 200): the SDKs keep its body, without a status.
+  const inStream = readDetail(rec['error']);
+  if (inStream?.message) return midStream(inStream);
 
   const timeoutMessage = `no answer within ${seconds(ctx.timeoutMs)} s from ${host}: check the network or raise generationConfig.timeout.`;
   // Stainless SDKs (openai, anthropic) name their errors; genai surfaces the abort of its own timer.
@@ -246,6 +253,19 @@ function fromStatus(status: number, d: ProviderDetail, ctx: ErrorContext, host: 
   }
   const code: ProbeErrorCode = status === 400 || status === 422 ? 'bad_request' : 'provider_error';
   return { code, status, message: `the provider refused the request (HTTP ${status}).${said}` };
+}
+
+/** An error the provider sent in the middle of a streamed answer. */
+function midStream(d: ProviderDetail): ProbeError {
+  const said = ` The provider said: ${clip(d.message ?? '')}`;
+  const kind = [d.type, d.code, d.status].filter(Boolean).join(' ');
+  if (/rate_limit|RESOURCE_EXHAUSTED|quota/i.test(kind)) {
+    return { code: 'rate_limited', message: `the provider is rate limiting requests or the quota is used up: wait and try again.${said}` };
+  }
+  if (/overloaded|api_error|server_error|UNAVAILABLE|INTERNAL/i.test(kind)) {
+    return { code: 'provider_unavailable', message: `the provider is unavailable (it failed while answering): try again later.${said}` };
+  }
+  return { code: 'provider_error', message: `the provider stopped the answer with an error.${said}` };
 }
 
 /** What `listModels` throws: the same sentence as a probe, as a protocol error. */

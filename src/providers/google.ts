@@ -1,7 +1,19 @@
 import type { GoogleGenAI } from '@google/genai';
 import * as z from 'zod/mini';
 import { listing, probing } from './shared.js';
-import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
+import { defined, numberParam, streamingTurn } from './stream-turn.js';
+import type {
+  CallOptions,
+  ChatRequest,
+  ChatTurnResult,
+  ListOptions,
+  ProbeResult,
+  ProviderAdapter,
+  ProviderTarget,
+  RemoteModel,
+  ResolvedModel,
+  StreamOptions,
+} from './types.js';
 import { googleBaseUrl, retriesOf, sleep, timeoutOf, withStdoutQuiet } from './util.js';
 
 async function client(t: ProviderTarget, opts: CallOptions): Promise<GoogleGenAI> {
@@ -61,6 +73,70 @@ const ModelItem = z.looseObject({
   supportedActions: z.optional(z.array(z.string())),
 });
 
+const Count = z.nullish(z.number());
+/** One chunk of generateContentStream, as far as a turn reads it. */
+const StreamChunk = z.looseObject({
+  candidates: z.nullish(
+    z.array(
+      z.looseObject({
+        content: z.nullish(z.looseObject({ parts: z.nullish(z.array(z.looseObject({ text: z.nullish(z.string()), thought: z.nullish(z.boolean()) }))) })),
+        finishReason: z.nullish(z.string()),
+      }),
+    ),
+  ),
+  usageMetadata: z.nullish(
+    z.looseObject({ promptTokenCount: Count, candidatesTokenCount: Count, thoughtsTokenCount: Count, cachedContentTokenCount: Count }),
+  ),
+});
+
+/** Gemini 2.5 and later think, and show their thoughts only when asked. */
+function thinks(id: string): boolean {
+  return /gemini-(2\.5|[3-9])/.test(id);
+}
+
+/** A streamed generateContent turn (Gemini and Vertex AI); thought parts stream as thinking deltas. */
+function streamChat(m: ResolvedModel, req: ChatRequest, opts: StreamOptions): Promise<ChatTurnResult> {
+  return streamingTurn(m, googleBaseUrl(m).baseUrl, opts, async (io) => {
+    const c = await client(m, { ...opts, fetch: io.fetch });
+    const sp = m.samplingParams;
+    const showThoughts = m.thinkingBudget !== undefined || thinks(m.id);
+    const config = {
+      ...(req.system ? { systemInstruction: req.system } : {}),
+      ...defined({
+        temperature: numberParam(sp, 'temperature'),
+        topP: numberParam(sp, 'top_p'),
+        topK: numberParam(sp, 'top_k'),
+        maxOutputTokens: numberParam(sp, 'max_tokens'),
+      }),
+      ...(showThoughts ? { thinkingConfig: { includeThoughts: true, ...defined({ thinkingBudget: m.thinkingBudget }) } } : {}),
+      ...(opts.signal ? { abortSignal: opts.signal } : {}),
+    };
+    const contents = req.messages.map((x) => ({ role: x.role === 'assistant' ? 'model' : 'user', parts: [{ text: x.text }] }));
+    const stream = await withRetries(retriesOf(m), opts.signal, () => c.models.generateContentStream({ model: m.id, contents, config }));
+    for await (const raw of stream) {
+      const chunk = StreamChunk.safeParse(raw);
+      if (!chunk.success) continue;
+      for (const cand of (chunk.data.candidates ?? []).slice(0, 1)) {
+        for (const part of cand.content?.parts ?? []) {
+          if (!part.text) continue;
+          if (part.thought) io.thinking(part.text);
+          else io.text(part.text);
+        }
+        if (cand.finishReason) io.stop(cand.finishReason === 'MAX_TOKENS' ? 'length' : 'end');
+      }
+      const u = chunk.data.usageMetadata;
+      if (u) {
+        io.usage({
+          inputTokens: u.promptTokenCount ?? 0,
+          outputTokens: u.candidatesTokenCount ?? 0,
+          ...(typeof u.thoughtsTokenCount === 'number' ? { reasoningTokens: u.thoughtsTokenCount } : {}),
+          ...(typeof u.cachedContentTokenCount === 'number' ? { cachedTokens: u.cachedContentTokenCount } : {}),
+        });
+      }
+    }
+  });
+}
+
 /** `models/gemini-2.5-pro` (Gemini) or `publishers/google/models/gemini-2.5-pro` (Vertex) → the id a model config uses. */
 function modelId(name: string): string {
   const i = name.lastIndexOf('models/');
@@ -68,6 +144,8 @@ function modelId(name: string): string {
 }
 
 export const googleAdapter: ProviderAdapter = {
+  streamChat,
+
   probe(m: ResolvedModel, opts: CallOptions): Promise<ProbeResult> {
     return probing(m, googleBaseUrl(m).baseUrl, opts, () => client(m, opts), (c) =>
       withRetries(retriesOf(m), opts.signal, () =>

@@ -22,6 +22,14 @@ export interface ResolvedModel {
   customHeaders?: Record<string, string>;
   /** OpenAI-compatible endpoints only (e.g. `enable_thinking`). */
   extraBody?: Record<string, unknown>;
+  /**
+   * `generationConfig.samplingParams` (chat turns only): `temperature`, `top_p`,
+   * `top_k`, `max_tokens`, … in the chat-completions spelling; each adapter maps
+   * the ones its API knows.
+   */
+  samplingParams?: Record<string, unknown>;
+  /** `generationConfig.reasoning.budget_tokens`: Anthropic extended thinking, Gemini's thinking budget. */
+  thinkingBudget?: number;
 }
 
 export type ProviderTarget = Omit<ResolvedModel, 'id'>;
