@@ -99,7 +99,7 @@ const SETTINGS_DESCRIPTIONS: Record<string, string> = {
   'codingPlan.region': 'The Coding Plan endpoint region.',
   'codingPlan.version': 'The version of the Coding Plan model list that was written under modelProviders.openai.',
   modelProviders:
-    'Configured models per protocol (openai, anthropic, gemini, vertex-ai). Each list replaces a lower scope\'s list for that key; keys only a lower scope defines survive.',
+    'Configured models per protocol (openai, openai-responses, anthropic, gemini, vertex-ai). Each list replaces a lower scope\'s list for that key; keys only a lower scope defines survive.',
 };
 
 const MODEL_DESCRIPTIONS: Record<string, string> = {
@@ -111,6 +111,8 @@ const MODEL_DESCRIPTIONS: Record<string, string> = {
     'The environment variable that holds this model\'s key (never the key itself), looked up in the process environment, the .env file and settings env. Defaults by protocol: OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, GOOGLE_API_KEY.',
   baseUrl: 'The API endpoint (openai default https://api.openai.com/v1).',
   capabilities: 'What the model supports, as Qwen Code reads it.',
+  wireApi:
+    'openai and openai-responses entries only: "responses" makes the model an openai-responses one (the OpenAI Responses API), "chat-completions" an openai one. Qwen Code refuses to start on any other value.',
   generationConfig: 'Request options Qwen Code sends with this model.',
   'generationConfig.timeout': 'Request timeout in milliseconds (default 120000).',
   'generationConfig.maxRetries': 'Retries of a failed request (default 3).',

@@ -1,5 +1,6 @@
 export { type CatalogueModel, DEFAULT_ENV_KEY, GROUP_LABEL, type OAuthView, QWEN_OAUTH_MODEL } from './catalogue.js';
-export { fallbackKey, type Found, modelKey, qwenOAuthBaseUrl, reachability } from './resolve-model.js';
+export { fallbackKey, type Found, modelKey, qwenCodeTakesOAuth, qwenOAuthBaseUrl, reachability, responsesWireBaseUrl } from './resolve-model.js';
+export { QWEN_OAUTH_FREE_TIER_END, USE_EXTERNAL_AUTH_SETTING } from './qwen-code-facts.js';
 export { homeDotenvForWrite, readDotenv } from './dotenv.js';
 
 /** The write path (locks, edits) loads on the first write: start-up does not pay for it. */

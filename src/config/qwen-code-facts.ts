@@ -78,20 +78,53 @@ export const AUTH_ENV: Record<string, { apiKey: readonly string[]; baseUrl: read
 export const SETTINGS_API_KEY = 'security.auth.apiKey';
 export const SETTINGS_BASE_URL = 'security.auth.baseUrl';
 
-/** The model of an auth type when nothing names one (DEFAULT_MODELS, constants.ts, chunk-P5OXAI4R.js). */
-export const DEFAULT_MODEL: Record<string, string> = { openai: 'qwen3.7-max', 'qwen-oauth': QWEN_OAUTH_MODEL };
+/**
+ * The model of an auth type when nothing names one (DEFAULT_MODELS, constants.ts, chunk-P5OXAI4R.js).
+ * openai-responses has none there: its model stays empty, which ModelsConfig.getModel turns into
+ * coder-model, sent as is when a key or base URL comes from outside modelProviders, else replaced
+ * by the type's first entry (syncAfterAuthRefresh, modelsConfig.ts, chunk-VOHPPFJI.js).
+ */
+export const DEFAULT_MODEL: Record<string, string> = { openai: 'qwen3.7-max', 'openai-responses': QWEN_OAUTH_MODEL, 'qwen-oauth': QWEN_OAUTH_MODEL };
 
 export const DASHSCOPE_BASE_URL = 'https://dashscope.aliyuncs.com/compatible-mode/v1';
+
+/**
+ * An entry's `wireApi` picks the OpenAI wire: `responses` makes an openai (or
+ * openai-responses) entry an openai-responses model, `chat-completions` an
+ * openai one; any other value, or a wireApi on another protocol, is a fatal
+ * config error at start (resolveModelProtocol, validateModelProvidersConfig,
+ * modelRegistry.ts, chunk-VOHPPFJI.js).
+ */
+export const WIRE_API_AUTH_TYPE: Readonly<Record<string, string>> = { 'chat-completions': 'openai', responses: 'openai-responses' };
+/** The protocols a wireApi may sit on. */
+export const WIRE_API_PROTOCOLS: readonly string[] = ['openai', 'openai-responses'];
+
+/**
+ * The free tier of Qwen OAuth ended on this day. Since then Qwen Code's
+ * non-interactive runs (`qwen -p`, a sandbox relaunch) refuse qwen-oauth in
+ * validateAuthMethod unless `security.auth.useExternal` is truthy, which
+ * skips that check; refreshAuth then uses the cached credential, refreshing
+ * it when due (validateNonInterActiveAuth.ts, validateNonInterActiveAuth-JJTHAV5P.js;
+ * packages/cli/src/config/auth.ts, chunk-WH7PDTZL.js; gemini.tsx, llm-T6YVOAHI.js;
+ * qwenOAuth2.ts, chunk-OK6PQW7O.js). The interactive UI still starts with a
+ * cached credential, with a warning, but its /model refuses coder-model
+ * (startInteractiveUI-PJDI6SSE.js).
+ */
+export const QWEN_OAUTH_FREE_TIER_END = '2026-04-15';
+export const USE_EXTERNAL_AUTH_SETTING = 'security.auth.useExternal';
 
 /**
  * Where requests go when no layer names a base URL: for openai, a
  * modelProviders entry goes to OpenAI, a model in none to DashScope
  * (modelRegistry.ts, chunk-VOHPPFJI.js; provider/dashscope.ts,
- * chunk-XWCLIEJ2.js); Google's as @google/genai has them (chunk-FNYSD5OC.js).
+ * chunk-XWCLIEJ2.js); openai-responses always to OpenAI, its wire never
+ * being DashScope's (normalizeOpenAiWireBaseUrl, chunk-VOHPPFJI.js;
+ * openaiResponsesContentGenerator, openaiResponsesContentGenerator-MBZKLYFV.js);
+ * Google's as @google/genai has them (chunk-FNYSD5OC.js).
  */
 export const DEFAULT_BASE_URL: Record<string, { entry?: string; unlisted?: string }> = {
   openai: { entry: 'https://api.openai.com/v1', unlisted: DASHSCOPE_BASE_URL },
-  'openai-responses': { entry: 'https://api.openai.com/v1', unlisted: DASHSCOPE_BASE_URL },
+  'openai-responses': { entry: 'https://api.openai.com/v1', unlisted: 'https://api.openai.com/v1' },
   gemini: { entry: 'https://generativelanguage.googleapis.com', unlisted: 'https://generativelanguage.googleapis.com' },
   'vertex-ai': { entry: 'https://aiplatform.googleapis.com', unlisted: 'https://aiplatform.googleapis.com' },
 };

@@ -19,8 +19,12 @@ import {
   QWEN_OAUTH_MODEL,
   QWEN_OAUTH_MODEL_DESCRIPTION,
   QWEN_OAUTH_MODEL_NAME,
+  QWEN_OAUTH_FREE_TIER_END,
   SETTINGS_API_KEY,
   SETTINGS_BASE_URL,
+  USE_EXTERNAL_AUTH_SETTING,
+  WIRE_API_AUTH_TYPE,
+  WIRE_API_PROTOCOLS,
 } from './qwen-code-facts.js';
 import type { ModelConfig } from './settings-schema.js';
 
@@ -95,12 +99,22 @@ export function resolveBaseUrl(
   authType: AuthType,
   entry: { baseUrl?: string | undefined; source: Source } | undefined,
 ): { url?: string; source?: Source } {
-  if (entry?.baseUrl) return { url: entry.baseUrl, source: entry.source };
+  const wire = (url: string) => (authType === 'openai-responses' ? responsesWireBaseUrl(url) : url);
+  if (entry?.baseUrl) return { url: wire(entry.baseUrl), source: entry.source };
   const outside = outsideBaseUrl(inp, authType);
-  if (outside) return { url: outside.value, source: outside.source };
+  if (outside) return { url: wire(outside.value), source: outside.source };
   const d = DEFAULT_BASE_URL[authType];
   const url = entry ? d?.entry : d?.unlisted;
   return url ? { url, source: { layer: 'default' } } : {};
+}
+
+/**
+ * The Responses wire always ends its base URL in `/v1`: Qwen Code strips a
+ * trailing `/v1` and sends to `…/v1/responses` (normalizeOpenAiWireBaseUrl,
+ * chunk-VOHPPFJI.js), so `https://host/api` is really `https://host/api/v1`.
+ */
+export function responsesWireBaseUrl(url: string): string {
+  return `${url.trim().replace(/\/v1\/?$/, '').replace(/\/$/, '')}/v1`;
 }
 
 /**
@@ -137,7 +151,17 @@ export function availability(
 ): Availability {
   // What the model itself lacks comes first: it has to be fixed either way.
   const r = reachability(m, inp);
+  if (r.available && m.authType === 'qwen-oauth' && !qwenCodeTakesOAuth(inp.merged)) return { available: false, unavailableReason: NEEDS_USE_EXTERNAL };
   return r.available && !inp.active ? { available: false, unavailableReason: NO_AUTH_TYPE } : r;
+}
+
+const NEEDS_USE_EXTERNAL =
+  `the Qwen OAuth free tier ended on ${QWEN_OAUTH_FREE_TIER_END}, and Qwen Code 0.24 refuses Qwen OAuth unless ${USE_EXTERNAL_AUTH_SETTING} is true: ` +
+  'set "security": {"auth": {"useExternal": true}} in ~/.qwen/settings.json to use this credential, or choose another model';
+
+/** Whether Qwen Code runs qwen-oauth with the cached credential: only when useExternal skips its check (truthiness, as Qwen Code tests it). */
+export function qwenCodeTakesOAuth(merged: MergedSettings): boolean {
+  return !!getPath(merged.value, USE_EXTERNAL_AUTH_SETTING);
 }
 
 /** Whether a model's provider can be reached with what is configured, whatever auth type is selected (model/list {refresh} asks these). */
@@ -193,25 +217,31 @@ function buildCatalogue(inp: ModelInputs, problems: Diagnostic[]): CatalogueMode
   out.push({ ...builtin, ...availability(builtin, inp) });
   const providers = inp.merged.value.modelProviders;
   if (!providers || typeof providers !== 'object') return out;
-  for (const authType of KeyAuthType.options) {
-    const list = (providers as Record<string, unknown>)[authType];
-    if (!Array.isArray(list)) continue;
-    const source = inp.merged.sources.get(`modelProviders.${authType}`) ?? { layer: 'settings' };
-    const seen = new Set<string>();
+  // Per auth type, as Qwen Code's registry: entries of two keys (openai with wireApi "responses",
+  // openai-responses) land in one type, in the order the keys come.
+  const seen = new Map<AuthType, Set<string>>();
+  for (const [providerKey, list] of Object.entries(providers as Record<string, unknown>)) {
+    const keyType = KeyAuthType.safeParse(providerKey);
+    if (!keyType.success || !Array.isArray(list)) continue;
+    const source = inp.merged.sources.get(`modelProviders.${providerKey}`) ?? { layer: 'settings' };
     for (const item of list) {
       const cfg = item as ModelConfig;
+      const authType = entryAuthType(keyType.data, cfg, source, problems);
+      if (!authType) continue;
       if (cfg.baseUrl !== undefined && !URL.canParse(cfg.baseUrl)) {
         if (source.path) problems.push({
           path: source.path,
           severity: 'warning',
-          message: `modelProviders.${authType}: the baseUrl of "${cfg.id}" is not a URL once its $VAR references are expanded (is the variable set?); this model is ignored`,
+          message: `modelProviders.${providerKey}: the baseUrl of "${cfg.id}" is not a URL once its $VAR references are expanded (is the variable set?); this model is ignored`,
         });
         continue;
       }
       // Keyed by id + the entry's own baseUrl; of duplicates the first wins.
       const key = `${cfg.id}\u0000${cfg.baseUrl ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      const ofType = seen.get(authType) ?? new Set<string>();
+      seen.set(authType, ofType);
+      if (ofType.has(key)) continue;
+      ofType.add(key);
       const where = resolveBaseUrl(inp, authType, { baseUrl: cfg.baseUrl, source });
       const m: CatalogueModel = {
         id: cfg.id,
@@ -231,6 +261,28 @@ function buildCatalogue(inp: ModelInputs, problems: Diagnostic[]): CatalogueMode
     }
   }
   return out;
+}
+
+/**
+ * The auth type of one modelProviders entry: its key's, unless `wireApi` picks
+ * the other OpenAI wire. A wireApi Qwen Code refuses drops the entry, with an error.
+ */
+function entryAuthType(keyType: KeyAuthType, cfg: ModelConfig, source: Source, problems: Diagnostic[]): KeyAuthType | undefined {
+  const wire = cfg.wireApi;
+  if (wire === undefined) return keyType;
+  const byWire = KeyAuthType.safeParse(Object.hasOwn(WIRE_API_AUTH_TYPE, wire) ? WIRE_API_AUTH_TYPE[wire] : undefined);
+  if (byWire.success && WIRE_API_PROTOCOLS.includes(keyType)) return byWire.data;
+  const why = byWire.success
+    ? `wireApi is only for openai and openai-responses models`
+    : `wireApi "${wire}" is neither "chat-completions" nor "responses"`;
+  if (source.path) {
+    problems.push({
+      path: source.path,
+      severity: 'error',
+      message: `modelProviders.${keyType}: "${cfg.id}": ${why}, and Qwen Code will not start until it is fixed; this model is ignored`,
+    });
+  }
+  return undefined;
 }
 
 /** The id Qwen Code starts with and where it came from (resolveCliGenerationConfig), before any fallback. */
@@ -276,6 +328,36 @@ function resolveSelection(inp: ModelInputs, catalogue: CatalogueModel[], warning
     return types.length === 1 ? types[0] : undefined;
   })();
   if (!authType) return null;
+  return selectFor(inp, catalogue, warnings, asked, openaiWireFor(catalogue, authType, asked));
+}
+
+/**
+ * Qwen Code's resolveModelSelectionAuthType: with openai or openai-responses
+ * selected, a named model that only the other OpenAI wire has (an entry with
+ * a wireApi, or one under modelProviders["openai-responses"]) switches to that
+ * wire; `model.baseUrl` picks among several (modelRegistry.ts, chunk-VOHPPFJI.js).
+ */
+function openaiWireFor(catalogue: CatalogueModel[], authType: AuthType, asked: { id: string; source: Source; baseUrl?: string }): AuthType {
+  if ((authType !== 'openai' && authType !== 'openai-responses') || asked.source.layer === 'default') return authType;
+  const candidates = catalogue.filter(
+    (m) =>
+      m.config &&
+      m.id === asked.id &&
+      (m.authType === authType || ((m.authType === 'openai' || m.authType === 'openai-responses') && (m.config.wireApi !== undefined || m.authType === 'openai-responses'))),
+  );
+  const preferred = (ms: CatalogueModel[]) => ms.find((m) => m.authType === authType) ?? ms[0];
+  const exact = asked.baseUrl === undefined ? undefined : preferred(candidates.filter((m) => (m.config?.baseUrl || null) === (asked.baseUrl || null)));
+  return (exact ?? preferred(candidates))?.authType ?? authType;
+}
+
+function selectFor(
+  inp: ModelInputs,
+  catalogue: CatalogueModel[],
+  warnings: string[],
+  asked: { id: string; source: Source; baseUrl?: string },
+  authType: AuthType,
+): ModelRef | null {
+  const of = (t: AuthType, id: string) => catalogue.filter((m) => m.authType === t && m.id === id);
   if (authType === 'qwen-oauth') {
     if (asked.id !== QWEN_OAUTH_MODEL) warnings.push(`"${asked.id}" is not a Qwen OAuth model: ${QWEN_OAUTH_MODEL} is used (as Qwen Code does)`);
     const builtin = catalogue.find((m) => m.authType === 'qwen-oauth');

@@ -15,6 +15,8 @@ export const ModelConfig = z.looseObject({
   // A `$VAR` reference is checked once expanded (config graph).
   baseUrl: z.optional(z.union([z.url(), z.string().check(z.regex(/\$\{?[A-Za-z_]/))], { error: 'Invalid URL' })),
   capabilities: Record(z.unknown()),
+  // Which OpenAI wire an entry speaks (checked with the entry's protocol when the catalogue is built).
+  wireApi: z.optional(z.string()),
   generationConfig: z.optional(
     z.looseObject({
       timeout: z.optional(z.int().check(z.positive())),
@@ -28,7 +30,7 @@ export const ModelConfig = z.looseObject({
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
-export const MODEL_PROVIDER_KEYS = ['openai', 'anthropic', 'gemini', 'vertex-ai'] as const;
+export const MODEL_PROVIDER_KEYS = ['openai', 'openai-responses', 'anthropic', 'gemini', 'vertex-ai'] as const;
 /** For membership tests on keys read from a file. */
 export const isModelProviderKey = (k: unknown): boolean => (MODEL_PROVIDER_KEYS as readonly unknown[]).includes(k);
 
@@ -38,7 +40,7 @@ export const Settings = z.looseObject({
   security: z.optional(
     z.looseObject({
       auth: z.optional(
-        z.looseObject({ selectedType: z.optional(z.enum(['qwen-oauth', 'openai', 'anthropic', 'gemini', 'vertex-ai'])) }),
+        z.looseObject({ selectedType: z.optional(z.enum(['qwen-oauth', 'openai', 'openai-responses', 'anthropic', 'gemini', 'vertex-ai'])) }),
       ),
       folderTrust: z.optional(z.looseObject({ enabled: z.optional(z.boolean()) })),
     }),

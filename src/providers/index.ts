@@ -7,6 +7,7 @@ import type { AuthType } from '../protocol/index.js';
 import { anthropicAdapter } from './anthropic.js';
 import { googleAdapter } from './google.js';
 import { openaiAdapter } from './openai.js';
+import { openaiResponsesAdapter } from './openai-responses.js';
 import type { CallOptions, ListOptions, ProbeResult, ProviderAdapter, ProviderTarget, RemoteModel, ResolvedModel } from './types.js';
 import { effectiveBaseUrl, hostOf } from './util.js';
 import { scrub } from '../protocol/index.js';
@@ -43,9 +44,10 @@ export {
 export function adapterFor(authType: AuthType): ProviderAdapter {
   switch (authType) {
     case 'openai':
-    case 'openai-responses':
     case 'qwen-oauth':
       return openaiAdapter;
+    case 'openai-responses':
+      return openaiResponsesAdapter;
     case 'anthropic':
       return anthropicAdapter;
     case 'gemini':

@@ -62,6 +62,8 @@ async function realCredential(): Promise<any> {
 
 describe('Qwen OAuth device login against a real authorization server', () => {
   it('signs in: code and links at once, browser asked to open, one auth/didChange, Qwen-shaped 0600 file, PKCE verified', async () => {
+    // Qwen Code 0.24 uses a cached credential only with useExternal (qwen-oauth-notice.test.ts: without it).
+    await ctx.sb.write('home/.qwen/settings.json', '{ "security": { "auth": { "useExternal": true } } }');
     const srv = await start({ showDocument: true });
     const { r, ended } = await login(srv);
     assert.equal(r.state, 'pending');
@@ -238,8 +240,9 @@ describe('the shared credential', () => {
   it('refresh storm: 6 servers started together on an expired token refresh exactly once, all signed in', { timeout: 60_000 }, async () => {
     const creds = await realCredential();
     await ctx.sb.write(credsPath(), JSON.stringify({ ...creds, expiry_date: Date.now() - 1000 }));
-    // Without a selected auth type no model is usable (Qwen Code: "No auth type is selected").
-    await ctx.sb.write('home/.qwen/settings.json', '{ "security": { "auth": { "selectedType": "qwen-oauth" } } }');
+    // Without a selected auth type no model is usable (Qwen Code: "No auth type is selected"), and
+    // Qwen Code 0.24 uses a cached credential only with useExternal.
+    await ctx.sb.write('home/.qwen/settings.json', '{ "security": { "auth": { "selectedType": "qwen-oauth", "useExternal": true } } }');
     const before = oidc.tokenRequests.length;
     const servers = await Promise.all(Array.from({ length: 6 }, () => start()));
     const signedIn = async (s: TestServer) => {

@@ -11,6 +11,15 @@ import { FILES, type Scenario, type ScenarioContext, type ScenarioSetup } from '
 
 export const GENERATED_SEED = 11;
 export const GENERATED_COUNT = 40;
+/** A second family, on a seed of its own (the first 40 stay as they were): the same inputs for openai-responses models. */
+export const GENERATED_RESPONSES_SEED = 1110;
+export const GENERATED_RESPONSES_COUNT = 10;
+
+/**
+ * How the models reach the Responses API: not at all (openai), under
+ * modelProviders["openai-responses"], or as openai entries with wireApi "responses".
+ */
+type Wire = 'openai' | 'responses-key' | 'responses-wire';
 
 /** mulberry32: a small, well-mixed 32-bit PRNG. */
 function prng(seed: number): () => number {
@@ -28,6 +37,7 @@ type KeyPlace = 'process' | 'process-empty' | 'home-qwen-env' | 'home-env' | 'pr
 const KEY_PLACES: KeyPlace[] = ['process', 'process-empty', 'home-qwen-env', 'home-env', 'project-env', 'project-qwen-env', 'settings-env'];
 
 interface Combination {
+  wire: Wire;
   auth: 'user' | 'flag' | 'none';
   entries: { id: string; baseUrl: boolean; envKey?: string }[];
   /** Entries that live in the workspace file instead of the user file. */
@@ -44,7 +54,7 @@ interface Combination {
   settingsBaseUrl: boolean;
 }
 
-function combine(rand: () => number): Combination {
+function combine(rand: () => number, wire: Wire = 'openai'): Combination {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const chance = (p: number) => rand() < p;
   const count = 1 + Math.floor(rand() * 3);
@@ -64,6 +74,7 @@ function combine(rand: () => number): Combination {
   }
   const userModel = chance(0.75) ? pick(names) : undefined;
   return {
+    wire,
     auth: pick(['user', 'user', 'user', 'user', 'flag', 'none'] as const),
     entries,
     workspaceEntries: chance(0.2),
@@ -83,6 +94,7 @@ function describe(c: Combination): string {
   const entries = c.entries.map((e) => `${e.id}${e.baseUrl ? '' : ' (no baseUrl)'} key ${e.envKey ?? 'default'}`).join(', ');
   const keys = Object.entries(c.keys).map(([k, p]) => `${k} in ${p.length ? p.join('+') : 'nowhere'}`).join('; ');
   const parts = [
+    c.wire !== 'openai' && (c.wire === 'responses-key' ? 'modelProviders["openai-responses"]' : 'wireApi "responses"'),
     `auth ${c.auth}`,
     `${c.workspaceEntries ? 'workspace' : 'user'} entries [${entries}]`,
     c.userModel && `model.name ${c.userModel}`,
@@ -123,24 +135,31 @@ function build(c: Combination, ctx: ScenarioContext, n: number): ScenarioSetup {
   if (c.envBaseUrl === 'process') env['OPENAI_BASE_URL'] = ctx.host(`g${n}-env-base`);
   if (c.envBaseUrl === 'home-qwen-env') add(FILES.homeQwenEnv, 'OPENAI_BASE_URL', ctx.host(`g${n}-dotenv-base`));
 
-  const models = c.entries.map((e) => ({ id: e.id, ...(e.baseUrl ? { baseUrl: ctx.host(`g${n}-${e.id}`) } : {}), ...(e.envKey ? { envKey: e.envKey } : {}) }));
-  const auth = { ...(c.auth === 'user' ? { selectedType: 'openai' } : {}), ...(c.settingsBaseUrl ? { baseUrl: ctx.host(`g${n}-settings-base`) } : {}) };
+  const models = c.entries.map((e) => ({
+    id: e.id,
+    ...(e.baseUrl ? { baseUrl: ctx.host(`g${n}-${e.id}`) } : {}),
+    ...(e.envKey ? { envKey: e.envKey } : {}),
+    ...(c.wire === 'responses-wire' ? { wireApi: 'responses' } : {}),
+  }));
+  const authType = c.wire === 'openai' ? 'openai' : 'openai-responses';
+  const providerKey = c.wire === 'responses-key' ? 'openai-responses' : 'openai';
+  const auth = { ...(c.auth === 'user' ? { selectedType: authType } : {}), ...(c.settingsBaseUrl ? { baseUrl: ctx.host(`g${n}-settings-base`) } : {}) };
   const user: Record<string, unknown> = {
     ...(Object.keys(auth).length ? { security: { auth } } : {}),
     ...(c.userModel ? { model: { name: c.userModel } } : {}),
-    ...(c.workspaceEntries ? {} : { modelProviders: { openai: models } }),
+    ...(c.workspaceEntries ? {} : { modelProviders: { [providerKey]: models } }),
     ...(Object.keys(settingsEnv).length ? { env: settingsEnv } : {}),
   };
   const workspace: Record<string, unknown> = {
     ...(c.workspaceModel ? { model: { name: c.workspaceModel } } : {}),
-    ...(c.workspaceEntries ? { modelProviders: { openai: models } } : {}),
+    ...(c.workspaceEntries ? { modelProviders: { [providerKey]: models } } : {}),
   };
   const files: Record<string, string | object> = { [FILES.user]: user };
   if (Object.keys(workspace).length) files[FILES.workspace] = workspace;
   for (const [file, vars] of Object.entries(dotenv)) files[file] = `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 
   const args: string[] = [];
-  if (c.auth === 'flag') args.push('--auth-type', 'openai');
+  if (c.auth === 'flag') args.push('--auth-type', authType);
   if (c.flagModel) args.push('-m', c.flagModel);
   if (c.flagKey) args.push('--openai-api-key', ctx.key('--openai-api-key'));
   if (c.flagBaseUrl) args.push('--openai-base-url', ctx.host(`g${n}-flag-base`));
@@ -155,10 +174,19 @@ function build(c: Combination, ctx: ScenarioContext, n: number): ScenarioSetup {
 export const GENERATED_TODO: Record<number, { points: number[]; todo: string }> = {
 };
 
-export function generatedScenarios(seed = GENERATED_SEED, count = GENERATED_COUNT): Scenario[] {
+/** Both families when called without arguments: the openai one, then the openai-responses one. */
+export function generatedScenarios(seed?: number, count?: number): Scenario[] {
+  if (seed === undefined && count === undefined) {
+    return [...family(GENERATED_SEED, GENERATED_COUNT, false), ...family(GENERATED_RESPONSES_SEED, GENERATED_RESPONSES_COUNT, true)];
+  }
+  return family(seed ?? GENERATED_SEED, count ?? GENERATED_COUNT, seed === GENERATED_RESPONSES_SEED);
+}
+
+function family(seed: number, count: number, responses: boolean): Scenario[] {
   const rand = prng(seed);
   return Array.from({ length: count }, (_, i) => {
-    const c = combine(rand);
+    // Alternating, so that both ways of reaching the Responses API come up whatever the count.
+    const c = combine(rand, responses ? (i % 2 === 0 ? 'responses-key' : 'responses-wire') : 'openai');
     const known = seed === GENERATED_SEED ? GENERATED_TODO[i] : undefined;
     return {
       name: `generated #${i} (seed ${seed}): ${describe(c)}`,

@@ -280,7 +280,6 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'openai-responses: an openai entry with wireApi "responses"',
     points: [10],
-    todo: 'Qwen Code speaks the Responses API (openai-responses); the server reports the model under openai',
     setup: (c) => ({
       files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } }, model: { name: 'resp-a' }, modelProviders: { openai: [entry('resp-a', c.host('responses'), 'QAS_KEY_A', { wireApi: 'responses' })] } } },
       env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
@@ -289,9 +288,91 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'openai-responses: a modelProviders["openai-responses"] entry',
     points: [10],
-    todo: 'Qwen Code sends resp-b over the Responses API; the server selects no model',
     setup: (c) => ({
       files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } }, model: { name: 'resp-b' }, modelProviders: { 'openai-responses': [entry('resp-b', c.host('responses'), 'QAS_KEY_A')] } } },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+
+  {
+    name: 'openai-responses: an entry without a base URL goes to OpenAI, with OPENAI_API_KEY',
+    points: [10, 4],
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } }, model: { name: 'resp-c' }, modelProviders: { 'openai-responses': [entry('resp-c')] } } },
+      env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') },
+    }),
+  },
+  {
+    name: 'openai-responses: OPENAI_BASE_URL and OPENAI_MODEL for a model no entry has',
+    points: [10, 4],
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } } } },
+      env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_BASE_URL: c.host('responses-env'), OPENAI_MODEL: 'resp-env' },
+    }),
+  },
+  {
+    name: 'openai-responses: a base URL without /v1 gets one on this wire',
+    points: [10, 4],
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } }, model: { name: 'resp-e' }, modelProviders: { 'openai-responses': [entry('resp-e', c.host('resp-e', '/api'), 'QAS_KEY_A')] } } },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: 'openai-responses selected with no model named: the first entry',
+    points: [10, 12],
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } }, modelProviders: { 'openai-responses': [entry('resp-f', c.host('resp-f'), 'QAS_KEY_A'), entry('resp-g', c.host('resp-g'), 'QAS_KEY_A')] } } },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: 'openai-responses selected with no model anywhere, OPENAI_API_KEY set',
+    points: [10, 12],
+    setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'openai-responses' } } } }, env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)') } }),
+  },
+  {
+    name: 'openai selected, model.name a wireApi "responses" entry: Qwen Code switches to openai-responses',
+    points: [10],
+    setup: (c) => ({
+      files: { [FILES.user]: openai('resp-h', [entry('plain-h', c.host('plain-h'), 'QAS_KEY_A'), entry('resp-h', c.host('resp-h'), 'QAS_KEY_A', { wireApi: 'responses' })]) },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: 'openai-responses selected, -m an entry with wireApi "chat-completions": Qwen Code switches to openai',
+    points: [10],
+    setup: (c) => ({
+      files: {
+        [FILES.user]: {
+          security: { auth: { selectedType: 'openai-responses' } },
+          model: { name: 'resp-i' },
+          modelProviders: { 'openai-responses': [entry('resp-i', c.host('resp-i'), 'QAS_KEY_A'), entry('chat-i', c.host('chat-i'), 'QAS_KEY_A', { wireApi: 'chat-completions' })] },
+        },
+      },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+      args: ['-m', 'chat-i'],
+    }),
+  },
+  {
+    name: 'openai-responses selected, model.name a plain openai entry: no switch',
+    points: [10],
+    setup: (c) => ({
+      files: {
+        [FILES.user]: {
+          security: { auth: { selectedType: 'openai-responses' } },
+          model: { name: 'plain-j' },
+          modelProviders: { openai: [entry('plain-j', c.host('plain-j'), 'QAS_KEY_A')], 'openai-responses': [entry('resp-j', c.host('resp-j'), 'QAS_KEY_A')] },
+        },
+      },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+  {
+    name: 'openai-responses: an openai entry with wireApi "chat-completions" stays openai',
+    points: [10],
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'openai' } }, model: { name: 'chat-d' }, modelProviders: { 'openai-responses': [entry('chat-d', c.host('chat-d'), 'QAS_KEY_A', { wireApi: 'chat-completions' })] } } },
       env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
     }),
   },
@@ -300,8 +381,14 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'a cached Qwen OAuth credential without useExternal',
     points: [11],
-    todo: 'Qwen Code refuses ("Qwen OAuth free tier was discontinued on 2026-04-15…"); the server says coder-model is usable with the cached token',
     setup: (c) => ({ files: { [FILES.user]: { security: { auth: { selectedType: 'qwen-oauth' } } }, [FILES.oauthCreds]: oauthCreds(c) } }),
+  },
+  {
+    name: 'a cached Qwen OAuth credential, useExternal set in the workspace settings',
+    points: [11],
+    setup: (c) => ({
+      files: { [FILES.user]: { security: { auth: { selectedType: 'qwen-oauth' } } }, [FILES.workspace]: { security: { auth: { useExternal: true } } }, [FILES.oauthCreds]: oauthCreds(c) },
+    }),
   },
   {
     name: 'a cached Qwen OAuth credential with security.auth.useExternal',
