@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { type ConfigGraph, homeDotenvForWrite, readDotenv, writes } from '../config/index.js';
-import { ServerError } from '../protocol/index.js';
+import type { EgressGuard } from './net/index.js';
+import { type AuthType, InvalidParamsError, ServerError } from '../protocol/index.js';
+import type { ProviderTarget } from '../providers/index.js';
+import { recordVerdict } from './verified.js';
 
 export function homeDotenvFiles(g: ConfigGraph): string[] {
   return [join(g.paths.qwenDir, '.env'), join(g.paths.home, '.env')];
@@ -60,4 +63,52 @@ export async function removeKey(g: ConfigGraph, envKey: string): Promise<{ remov
     });
   }
   return { removedFrom, stillSetBy: where };
+}
+
+/** How long a login waits for the provider's answer before storing the key unverified. */
+export const KEY_CHECK_TIMEOUT_MS = 15_000;
+
+export interface KeyCheck {
+  verified: boolean;
+  /** Why the key could not be checked (stored anyway). */
+  warning?: string;
+}
+
+/**
+ * Asks the provider whether it takes the key, by its cheapest authenticated
+ * request (the model list), once and without retries, through the egress
+ * guard. A key the provider refuses is LoginFailed with its words (the key
+ * scrubbed out); a provider that can't be reached or answers otherwise
+ * leaves the key unverified, with a warning that says why. The verdict is
+ * recorded for auth/status.
+ */
+export async function checkKey(egress: EgressGuard, t: ProviderTarget & { authType: AuthType }): Promise<KeyCheck> {
+  const { listRemoteModels } = await import('../providers/index.js');
+  const call = egress.call();
+  const target: ProviderTarget = { ...t, timeoutMs: t.timeoutMs ?? KEY_CHECK_TIMEOUT_MS, maxRetries: 0 };
+  try {
+    await listRemoteModels(target, { fetch: call.fetch, signal: call.signal, limit: 1 });
+    if (call.refusal) throw call.refusal;
+  } catch (err) {
+    if (call.refusal) throw call.refusal;
+    const reason = err instanceof ServerError ? err.data.reason : undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    if (reason === 'unauthorized') {
+      recordVerdict({ authType: t.authType, ...(t.envKey ? { envKey: t.envKey } : {}), apiKey: t.apiKey }, false);
+      throw new ServerError('LoginFailed', message, {
+        ...(err instanceof ServerError && err.data.status !== undefined ? { status: err.data.status } : {}),
+        hint: 'check the key (and the region, if the provider has several); nothing was stored',
+      });
+    }
+    return { verified: false, warning: `the key was stored but not checked: ${message}` };
+  }
+  recordVerdict({ authType: t.authType, ...(t.envKey ? { envKey: t.envKey } : {}), apiKey: t.apiKey }, true);
+  return { verified: true };
+}
+
+/** A key that breaks the option's rule (Coding Plan: `sk-sp-`) is refused before anything is sent or stored. */
+export function checkKeyRule(rule: { prefix: string; message: string } | undefined, apiKey: string): void {
+  if (rule && !apiKey.startsWith(rule.prefix)) {
+    throw new InvalidParamsError(rule.message, [{ path: ['apiKey'], message: `starts with ${rule.prefix}` }]);
+  }
 }

@@ -5,6 +5,7 @@ import {
   isSecretEnv,
   showEnvValue,
 } from '../config/index.js';
+import { CUSTOM_ENV_PREFIX, customProvider, ownsEntry, type Preset, PRESETS, regionOfBaseUrl } from '../auth/presets/index.js';
 import {
   AUTH_TYPES,
   isSecretName,
@@ -99,6 +100,30 @@ function sourceOfPrefix(g: ConfigGraph, path: string): Source {
   return { layer: 'settings' };
 }
 
+/** The presets by their envKey: a model with none of these keys needs no ownership check. */
+const PRESETS_BY_KEY = new Map<string, Preset[]>();
+for (const p of PRESETS) if (p.group !== 'custom') PRESETS_BY_KEY.set(p.envKey, [...(PRESETS_BY_KEY.get(p.envKey) ?? []), p]);
+
+/** The preset whose install owns an entry (Custom Provider: by its envKey namespace). */
+function presetOf(entry: { envKey?: string | undefined; baseUrl?: string | undefined; name?: string | undefined }): Preset | undefined {
+  if (!entry.envKey) return undefined;
+  if (entry.envKey.startsWith(CUSTOM_ENV_PREFIX)) return customProvider;
+  return PRESETS_BY_KEY.get(entry.envKey)?.find((p) => ownsEntry(p, entry));
+}
+
+/**
+ * A live model of a preset that discovers its models (Qwen Code's
+ * supportsModelDiscovery: Coding Plan, Token Plan) is named as an install
+ * would name it, `[<prefix>] <id>`.
+ */
+function remoteName(r: RemoteModelEntry): { name?: string; preset?: Preset } {
+  if (!r.envKey || !r.baseUrl) return {};
+  const preset = PRESETS_BY_KEY.get(r.envKey)?.find((p) => p.regions.some((x) => x.baseUrl === r.baseUrl));
+  if (!preset) return {};
+  const region = regionOfBaseUrl(preset, r.baseUrl);
+  return { preset, ...(preset.discovery && region?.namePrefix && !r.name ? { name: `[${region.namePrefix}] ${r.id}` } : {}) };
+}
+
 export function modelListView(g: ConfigGraph, remote: RemoteModelEntry[] = []): ModelListResult {
   const sel = g.selection;
   const isSelected = (m: { authType: string; id: string; baseUrl?: string | undefined }) =>
@@ -118,6 +143,8 @@ export function modelListView(g: ConfigGraph, remote: RemoteModelEntry[] = []): 
     if (c.baseUrl) m.baseUrl = c.baseUrl;
     if (c.envKey) m.envKey = c.envKey;
     if (c.description) m.description = c.description;
+    const preset = presetOf({ envKey: c.envKey, baseUrl: c.baseUrl, name: c.config?.name });
+    if (preset) m.preset = preset.id;
     if (c.unavailableReason) m.unavailableReason = c.unavailableReason;
     return m;
   });
@@ -126,9 +153,10 @@ export function modelListView(g: ConfigGraph, remote: RemoteModelEntry[] = []): 
     const key = `${r.authType}\u0000${r.id}`;
     if (listed.has(key)) continue;
     listed.add(key);
+    const named = remoteName(r);
     const m: Model = {
       id: r.id,
-      name: r.name ?? r.id,
+      name: r.name ?? named.name ?? r.id,
       authType: r.authType,
       available: true,
       selected: !selectedMarked && isSelected(r),
@@ -138,6 +166,7 @@ export function modelListView(g: ConfigGraph, remote: RemoteModelEntry[] = []): 
     if (r.baseUrl) m.baseUrl = r.baseUrl;
     if (r.envKey) m.envKey = r.envKey;
     if (r.description) m.description = r.description;
+    if (named.preset) m.preset = named.preset.id;
     models.push(m);
   }
   const groups: ModelGroup[] = [];

@@ -33,11 +33,12 @@ const SETTINGS = `{
 }
 `;
 
+// Logins here skip the key check (verify: false): test/e2e/presets.test.ts checks keys against loopback providers.
 describe('API-key and Coding Plan logins', () => {
   it('Coding Plan: key only in ~/.qwen/.env (0600), plan models first, own entries kept, no duplicates on repeat', async () => {
     const settingsPath = await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
     const srv = await start();
-    const r = await srv.request('auth/login', { method: 'coding-plan', apiKey: CANARY, region: 'global' });
+    const r = await srv.request('auth/login', { method: 'coding-plan', apiKey: CANARY, region: 'global', verify: false });
     assert.equal(r.state, 'signedIn');
     assert.equal(r.envKey, 'BAILIAN_CODING_PLAN_API_KEY');
     assert.equal(r.storedIn, ctx.sb.path('home/.qwen/.env'));
@@ -50,7 +51,7 @@ describe('API-key and Coding Plan logins', () => {
     assert.ok(!text.includes(CANARY), 'never in settings.json');
     assert.ok(text.includes('// my own providers'));
     // Repeat: same result, nothing duplicated.
-    await srv.request('auth/login', { method: 'coding-plan', apiKey: CANARY, region: 'global' });
+    await srv.request('auth/login', { method: 'coding-plan', apiKey: CANARY, region: 'global', verify: false });
     const again = await readFile(settingsPath, 'utf8');
     const s = JSON.parse(again.replace(/^\s*\/\/.*$/gm, ''));
     const ids = s.modelProviders.openai.map((m: any) => m.id);
@@ -61,8 +62,10 @@ describe('API-key and Coding Plan logins', () => {
     assert.deepEqual(s.modelProviders.gemini, [{ id: 'gem' }]);
     assert.equal(s.ui.theme, 'dark');
     assert.equal(s.security.auth.selectedType, 'openai');
-    assert.equal(s.codingPlan.region, 'global');
-    assert.equal(s.model.name, 'qwen3.5-plus');
+    assert.equal(s.codingPlan, undefined, 'the legacy key is gone: providerMetadata holds what Qwen Code reads');
+    assert.deepEqual(s.providerMetadata['coding-plan'], { version: '65dea54c9fe3eaff2d28e04b4c123c6ccbe1d9ef0a523689f6745ed8a398ddd7', baseUrl: 'https://coding-intl.dashscope.aliyuncs.com/v1' });
+    assert.equal(s.modelProviders.openai[0].name, '[ModelStudio Coding Plan for Global/Intl] qwen3.5-plus');
+    assert.deepEqual(s.model, { name: 'qwen3.5-plus', baseUrl: '' });
     assert.equal((await readFile(r.storedIn, 'utf8')).match(/BAILIAN_CODING_PLAN_API_KEY=/g)?.length, 1);
     const list = await srv.request('model/list');
     assert.equal(list.selected.id, 'qwen3.5-plus');
@@ -77,7 +80,7 @@ describe('API-key and Coding Plan logins', () => {
   it('API key: stored in the existing home .env with every other line kept; the answer is redacted', async () => {
     const envPath = await ctx.sb.write('home/.env', '# my env\nFOO=bar\nexport OTHER="x y"\n');
     const srv = await start();
-    const r = await srv.request('auth/login', { method: 'api-key', authType: 'openai', apiKey: OPENAI_CANARY });
+    const r = await srv.request('auth/login', { method: 'api-key', authType: 'openai', apiKey: OPENAI_CANARY, verify: false });
     assert.equal(r.storedIn, envPath, '~/.env is what discovery loads today, so the key goes there');
     assert.equal(r.envKey, 'OPENAI_API_KEY');
     assert.equal(await readFile(envPath, 'utf8'), `# my env\nFOO=bar\nexport OTHER="x y"\nOPENAI_API_KEY=${OPENAI_CANARY}\n`);
@@ -91,9 +94,9 @@ describe('API-key and Coding Plan logins', () => {
   it('warns when the stored key is shadowed by the environment or a project .env', async () => {
     await ctx.sb.write('work/project/.env', 'UNRELATED=1\nGEMINI_API_KEY=AIzaSyProjectKey00000000000000000\n');
     const srv = await start({ env: { ANTHROPIC_API_KEY: 'sk-ant-from-the-shell-000000' } });
-    const r1 = await srv.request('auth/login', { method: 'api-key', authType: 'gemini', apiKey: 'AIzaSyTestKey000000000000000000000' });
+    const r1 = await srv.request('auth/login', { method: 'api-key', authType: 'gemini', apiKey: 'AIzaSyTestKey000000000000000000000', verify: false });
     assert.ok(r1.warnings?.some((w: string) => w.includes(ctx.sb.path('work/project/.env'))));
-    const r2 = await srv.request('auth/login', { method: 'api-key', authType: 'anthropic', apiKey: OPENAI_CANARY });
+    const r2 = await srv.request('auth/login', { method: 'api-key', authType: 'anthropic', apiKey: OPENAI_CANARY, verify: false });
     assert.ok(r2.warnings?.some((w: string) => w.includes("server's environment")));
     const st = await srv.request('auth/status');
     const a = st.methods.find((x: any) => x.id === 'api-key:anthropic:ANTHROPIC_API_KEY');

@@ -24,8 +24,10 @@ describe('model/test and live model lists through the real SDKs', () => {
     assert.equal(ok.ok, true, JSON.stringify(ok));
     assert.equal(peer.requests.length, 1);
     assert.equal(peer.requests[0]!.headers.authorization, `Bearer ${KEY}`);
+    // After the first test's own auth/didChange (verified), which came before its answer.
+    const mark = srv.notifications.length;
     await ctx.sb.write('home/.qwen/.env', 'E2E_KEY=sk-wrong-key-000000000000000\n');
-    await srv.waitFor('auth/didChange', (p) => p.envKey === 'E2E_KEY', 3000);
+    await srv.waitFor('auth/didChange', (p) => p.envKey === 'E2E_KEY', 3000, mark);
     const bad = await srv.request('model/test', { authType: 'openai', id: 'qwen3.5-plus' });
     assert.equal(bad.ok, false);
     assert.equal(bad.error.status, 401);
