@@ -18,7 +18,7 @@ export interface ProviderDeps {
 }
 
 /** Everything a request to this model needs. */
-async function resolveForRequest(g: ConfigGraph, m: CatalogueModel, deps: ProviderDeps): Promise<ResolvedModel> {
+export async function resolveForRequest(g: ConfigGraph, m: CatalogueModel, deps: ProviderDeps): Promise<ResolvedModel> {
   if (m.authType === 'qwen-oauth') {
     const creds = await deps.oauth.credentials();
     if (!creds) {
