@@ -22,7 +22,7 @@ import { RawServer } from './rpc.js';
 const CACHE = '.cache/bench';
 /** The ordinary case: a few configured models. */
 const SMALL = 8;
-const ALL = ['startup', 'list', 'edit', 'rss', 'writes'] as const;
+const ALL = ['startup', 'list', 'edit', 'rss', 'writes', 'chat', 'login'] as const;
 type Bench = (typeof ALL)[number];
 
 interface Row {
@@ -273,6 +273,16 @@ async function main(): Promise<void> {
   if (run.has('list')) await list();
   if (run.has('edit')) await edit();
   if (run.has('rss')) await rss(bare);
+  if (run.has('chat')) {
+    const c = await (await import('./chat.js')).chat();
+    results.chat = c.results;
+    rows.push(...c.rows.map((r) => ({ bench: 'chat' as const, ...r })));
+  }
+  if (run.has('login')) {
+    const l = await (await import('./login.js')).login();
+    results.login = l.results;
+    rows.push(...l.rows.map((r) => ({ bench: 'login' as const, ...r })));
+  }
   if (run.has('writes')) {
     const w = await (await import('./writes.js')).writes();
     results.writes = w.results;

@@ -3,11 +3,12 @@ import type { HandlerTable } from '../connection/router.js';
 import { type OAuthView, type Overrides, resolvePaths, writes } from '../config/index.js';
 import { type Notifier, WorkspaceState } from '../session/workspace.js';
 import type { HandlerContext } from './context.js';
+import type { ChatHandlers } from './chat.js';
 import { createProxyFetch, EgressGuard } from '../auth/net/index.js';
 import { QwenOAuth } from '../auth/qwen-oauth/index.js';
-import { adoptQwenOAuth, announceCredentialChanges, getAuthStatus, login, logout, type OAuthPort } from './auth.js';
+import { adoptQwenOAuth, announceCredentialChanges, getAuthMethods, getAuthStatus, login, logout, type OAuthPort, recordTestVerdict } from './auth.js';
 import { currentEgressPolicy, withResourceUrl } from './egress.js';
-import { cachedModelList, listModels, selectModel } from './model.js';
+import { cachedModelList, findModel, listModels, selectModel } from './model.js';
 import { type ProviderDeps, RemoteModels, testModel } from './provider.js';
 import { knownSecrets, scrubbingNotifier } from './secrets.js';
 import { resolvedConfigView } from './views.js';
@@ -99,6 +100,12 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
   const remote = new RemoteModels();
   const modelList = cachedModelList(ctx, secrets);
   const providerDeps: ProviderDeps = { oauth, egress };
+  // The chat code (src/chat, handlers/chat.ts) loads on the first chat/* request.
+  let chatHandlers: Promise<ChatHandlers> | undefined;
+  const chat = () =>
+    (chatHandlers ??= import('./chat.js').then((m) =>
+      m.createChatHandlers({ ctx, providers: providerDeps, remote: () => remote.all(), processEnv: opts.processEnv, cwd: opts.cwd, secrets }),
+    ));
   const handlers: HandlerTable = {
     'config/resolve': () => resolvedConfigView(state.graph),
     'model/list': async (p) => {
@@ -108,12 +115,23 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
       return { ...list, warnings: [...(list.warnings ?? []), ...warnings] };
     },
     'model/select': (p) => selectModel(ctx, p, remote.all()),
-    'model/test': (p) => testModel(ctx, providerDeps, p, remote.all()),
+    'model/test': async (p) => {
+      const r = await testModel(ctx, providerDeps, p, remote.all());
+      // The provider's word on the key goes to auth/status (verified).
+      recordTestVerdict(ctx, () => findModel(state.graph, p, remote.all()), r);
+      return r;
+    },
     'auth/status': () => getAuthStatus(ctx, oauth),
-    'auth/login': (p) => login(ctx, oauth, p),
+    'auth/methods': () => getAuthMethods(),
+    'auth/login': (p, _token, ctl) => login(ctx, oauth, p, egress, ctl),
     'auth/cancel': (p) => ({ cancelled: oauth.cancel(p.loginId) }),
     'auth/logout': (p) => logout(ctx, oauth, p),
     'workspace/trust': (p) => trustWorkspace(ctx, p),
+    'chat/start': async (p) => (await chat()).start(p),
+    'chat/send': async (p, token) => (await chat()).send(p, token),
+    'chat/list': async () => (await chat()).list(),
+    'chat/history': async (p) => (await chat()).history(p),
+    'chat/delete': async (p) => (await chat()).delete(p),
   };
   return {
     handlers,

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import './zod-locale.js';
 
-import { AUTH_TYPE_NAMES } from './names.js';
+import { AUTH_TYPE_NAMES, PRESET_METHODS } from './names.js';
 
 export { PROTOCOL_VERSION } from './names.js';
 
@@ -14,14 +14,23 @@ export const AUTH_TYPES: readonly AuthType[] = AuthType.options;
 export const KeyAuthType = z.enum(['openai', 'openai-responses', 'anthropic', 'gemini', 'vertex-ai']);
 export type KeyAuthType = z.infer<typeof KeyAuthType>;
 
-export const LoginMethod = z.enum(['qwen-oauth', 'coding-plan', 'api-key']);
+/**
+ * A login method: the `id` of an `auth/methods` entry (`qwen-oauth`,
+ * `api-key`, or a preset of PRESET_METHODS). A string on the wire, so that a
+ * client built for today's list reads tomorrow's (v2).
+ */
+export const LoginMethod = z.string().check(z.minLength(1));
 export type LoginMethod = z.infer<typeof LoginMethod>;
+
+/** The login methods this server knows: what `auth/logout` accepts. */
+export const KnownLoginMethod = z.enum(['qwen-oauth', 'api-key', ...PRESET_METHODS]);
+export type KnownLoginMethod = z.infer<typeof KnownLoginMethod>;
+export const PresetMethod = z.enum(PRESET_METHODS);
+export type PresetMethod = z.infer<typeof PresetMethod>;
 
 export const Scope = z.enum(['systemDefaults', 'user', 'workspace', 'system']);
 export type Scope = z.infer<typeof Scope>;
 
-export const Region = z.enum(['china', 'global']);
-export type Region = z.infer<typeof Region>;
 
 export const SourceLayer = z.enum([
   'cli',
@@ -72,6 +81,8 @@ export const Model = z.object({
   baseUrl: z.optional(z.string()),
   envKey: z.optional(z.string()),
   description: z.optional(z.string()),
+  /** The preset whose install wrote this entry (v2). */
+  preset: z.optional(LoginMethod),
   available: z.boolean(),
   unavailableReason: z.optional(z.string()),
   selected: z.boolean(),

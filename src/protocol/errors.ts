@@ -23,6 +23,7 @@ export const ServerErrorCode = {
   WorkspaceUntrusted: -33008,
   WriteConflict: -33009,
   WriteFailed: -33010,
+  ChatNotFound: -33011,
 } as const;
 export type ServerErrorName = keyof typeof ServerErrorCode;
 

@@ -4,15 +4,17 @@ import {
   AuthType,
   Credential,
   KeyAuthType,
+  KnownLoginMethod,
   LoginMethod,
   ModelGroup,
   ModelRef,
-  Region,
+  PresetMethod,
   Scope,
   Severity,
   Source,
   Warnings,
 } from './common.js';
+import { ChatRequests } from './chat.js';
 import { REQUEST_METHODS } from './names.js';
 
 /** Params are objects; `undefined` (no params at all) counts as `{}`. */
@@ -70,11 +72,46 @@ export const AuthMethodState = z.object({
   state: AuthState,
   envKey: z.optional(z.string()),
   credential: z.optional(Credential),
+  /** Whether the provider accepted (true) or refused (false) this credential the last time it was asked; absent if never (v2). */
+  verified: z.optional(z.boolean()),
   expiresAt: z.optional(z.string()),
-  region: z.optional(Region),
+  region: z.optional(z.string()),
   message: z.optional(z.string()),
+  notice: z.optional(z.string()),
 });
 export type AuthMethodState = z.infer<typeof AuthMethodState>;
+
+/** One input of a login option (PROTOCOL.md auth/methods, v2). */
+export const LoginField = z.object({
+  name: z.enum(['apiKey', 'region', 'baseUrl', 'authType', 'envKey', 'models']),
+  label: z.string(),
+  secret: z.optional(z.boolean()),
+  optional: z.optional(z.boolean()),
+  placeholder: z.optional(z.string()),
+  /** A sentence the value must satisfy (`starts with sk-sp-`). */
+  rule: z.optional(z.string()),
+  /** For a region: its value, label and endpoint host. */
+  choices: z.optional(z.array(z.object({ value: z.string(), label: z.string(), detail: z.optional(z.string()) }))),
+  default: z.optional(z.union([z.string(), z.array(z.string())])),
+});
+export type LoginField = z.infer<typeof LoginField>;
+
+export const LoginOption = z.object({
+  id: LoginMethod,
+  label: z.string(),
+  description: z.optional(z.string()),
+  group: z.optional(z.string()),
+  authType: AuthType,
+  envKey: z.optional(z.string()),
+  documentationUrl: z.optional(z.string()),
+  notice: z.optional(z.string()),
+  fields: z.array(LoginField),
+});
+export type LoginOption = z.infer<typeof LoginOption>;
+
+export const AuthMethodsParams = params({});
+export const AuthMethodsResult = z.object({ methods: z.array(LoginOption), warnings: Warnings });
+export type AuthMethodsResult = z.infer<typeof AuthMethodsResult>;
 
 export const AuthStatusParams = params({});
 export const AuthStatusResult = z.object({
@@ -101,15 +138,25 @@ export const AuthLoginParams = z.pipe(
   z.discriminatedUnion('method', [
     z.object({ method: z.literal('qwen-oauth'), openBrowser: z.optional(z.boolean()) }),
     z.object({
-      method: z.literal('coding-plan'),
-      apiKey: ApiKey.check(z.refine((k) => k.startsWith('sk-sp-'), 'a Coding Plan key starts with sk-sp-')),
-      region: z.optional(Region),
+      /** A preset; its own key rule (Coding Plan: `sk-sp-`) is checked by the handler, which knows the preset. */
+      method: PresetMethod,
+      apiKey: ApiKey,
+      /** A region value of the option's `region` field (Coding Plan: `china`, `global`). */
+      region: z.optional(NonEmpty),
+      /** Custom Provider: the endpoint; a preset: one of its own (picks the region). */
+      baseUrl: z.optional(z.url()),
+      /** The model ids to install, in order (default: all the preset lists). */
+      models: z.optional(z.array(NonEmpty).check(z.minLength(1))),
+      /** Custom Provider only: `openai` (default), `anthropic` or `gemini`. */
+      authType: z.optional(KeyAuthType),
+      verify: z.optional(z.boolean()),
     }),
     z.object({
       method: z.literal('api-key'),
       authType: KeyAuthType,
       apiKey: ApiKey,
       envKey: z.optional(EnvName),
+      verify: z.optional(z.boolean()),
     }),
   ]),
 );
@@ -129,6 +176,12 @@ export const KeyLoginResult = z.object({
   envKey: z.string(),
   credential: Credential,
   storedIn: z.string(),
+  /** The provider accepted the key (false: not checked, or it could not be reached; a warning says which) (v2). */
+  verified: z.boolean(),
+  /** The effective model, when the login changed it (v2). */
+  selected: z.optional(ModelRef),
+  /** The settings keys written, by file (v2). */
+  changed: z.optional(z.array(z.object({ path: z.string(), keys: z.array(z.string()) }))),
   warnings: Warnings,
 });
 export const AuthLoginResult = z.union([OAuthLoginResult, KeyLoginResult]);
@@ -139,7 +192,7 @@ export const AuthCancelResult = z.object({ cancelled: z.boolean() });
 
 export const AuthLogoutParams = z.pipe(
   z.transform((v: unknown) => v ?? {}),
-  z.object({ method: LoginMethod, authType: z.optional(AuthType), envKey: z.optional(EnvName) }).check(
+  z.object({ method: KnownLoginMethod, authType: z.optional(AuthType), envKey: z.optional(EnvName) }).check(
     z.refine((p) => p.method !== 'api-key' || p.authType !== 'qwen-oauth', {
       message: 'qwen-oauth has no API key: log out with method "qwen-oauth"',
       path: ['authType'],
@@ -147,7 +200,12 @@ export const AuthLogoutParams = z.pipe(
   ),
 );
 export type AuthLogoutParams = z.infer<typeof AuthLogoutParams>;
-export const AuthLogoutResult = z.object({ state: z.literal('signedOut'), warnings: Warnings });
+export const AuthLogoutResult = z.object({
+  state: z.literal('signedOut'),
+  /** What was removed, and what stays (a preset's models stay, as in Qwen Code) (v2). */
+  message: z.optional(z.string()),
+  warnings: Warnings,
+});
 
 // ---- models ---------------------------------------------------------------
 
@@ -245,6 +303,7 @@ export const WorkspaceTrustResult = z.object({ trusted: z.boolean(), warnings: W
 /** Every request the server answers after `initialize`, with its schemas. */
 export const Requests = {
   'auth/status': { params: AuthStatusParams, result: AuthStatusResult },
+  'auth/methods': { params: AuthMethodsParams, result: AuthMethodsResult },
   'auth/login': { params: AuthLoginParams, result: AuthLoginResult },
   'auth/cancel': { params: AuthCancelParams, result: AuthCancelResult },
   'auth/logout': { params: AuthLogoutParams, result: AuthLogoutResult },
@@ -253,6 +312,7 @@ export const Requests = {
   'model/test': { params: ModelTestParams, result: ModelTestResult },
   'config/resolve': { params: ConfigResolveParams, result: ResolvedConfig },
   'workspace/trust': { params: WorkspaceTrustParams, result: WorkspaceTrustResult },
+  ...ChatRequests,
 } as const;
 export type RequestName = keyof typeof Requests;
 // The zod-free list the entry point uses must name exactly these methods: a type error otherwise.

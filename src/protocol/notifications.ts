@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ChatDidUpdate } from './chat.js';
 import { AuthState, AuthType, KeyAuthType, LoginErrorReason, LoginMethod, ModelRef } from './common.js';
 
 export const AuthDidChange = z.object({
@@ -10,6 +11,8 @@ export const AuthDidChange = z.object({
   reason: z.optional(LoginErrorReason),
   message: z.optional(z.string()),
   expiresAt: z.optional(z.string()),
+  /** The provider's last word on this credential (auth/status `verified`) (v2). */
+  verified: z.optional(z.boolean()),
 });
 export type AuthDidChange = z.infer<typeof AuthDidChange>;
 
@@ -38,6 +41,7 @@ export const Notifications = {
   'model/didChange': ModelDidChange,
   'config/didChange': ConfigDidChange,
   'textDocument/publishDiagnostics': PublishDiagnostics,
+  'chat/didUpdate': ChatDidUpdate,
 } as const;
 export type NotificationName = keyof typeof Notifications;
 
