@@ -16,7 +16,17 @@ import { type Encoded, isEncoded } from './encoded.js';
 import type { Logger } from './logger.js';
 
 type Answer<M extends RequestName> = ResultOf<M> | Encoded<ResultOf<M>>;
-export type Handler<M extends RequestName> = (params: ParamsOf<M>, token: CancellationToken) => Promise<Answer<M>> | Answer<M>;
+/** What a handler may tell the router about its own request. */
+export interface RequestControl {
+  /**
+   * A change that is about to wait for the network before it changes
+   * anything (a key login's check) lets the requests that came after it run
+   * meanwhile: they see the state as it is, which it still is. Later changes
+   * still wait for it. Does nothing for a request that is not a change.
+   */
+  readsMayPass(): void;
+}
+export type Handler<M extends RequestName> = (params: ParamsOf<M>, token: CancellationToken, ctl?: RequestControl) => Promise<Answer<M>> | Answer<M>;
 export type HandlerTable = { [M in RequestName]?: Handler<M> };
 
 /** Turns whatever a handler threw into the JSON-RPC error the client sees, without secrets or stacks. */
@@ -45,18 +55,31 @@ function describeIssues(issues: z.core.$ZodIssue[]): string {
  */
 class ArrivalOrder {
   private lastChange: Promise<unknown> = Promise.resolve();
+  /** What any other request waits for: the last change done, or past the point where it said reads may pass. */
+  private readable: Promise<unknown> = Promise.resolve();
 
   // Both wait on the same promise, so their work starts in the order they arrived.
-  change<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.lastChange.then(work);
+  change<T>(work: (readsMayPass: () => void) => Promise<T>): Promise<T> {
+    let pass!: () => void;
+    const passed = new Promise<void>((resolve) => (pass = resolve));
+    const run = this.lastChange.then(() => work(pass));
     this.lastChange = run.catch(() => undefined);
+    this.readable = Promise.race([this.lastChange, passed]);
     return run;
   }
 
   other<T>(work: () => Promise<T>): Promise<T> {
-    return this.lastChange.then(work);
+    return this.readable.then(work);
   }
 }
+
+const NO_CONTROL: RequestControl = { readsMayPass: () => undefined };
+
+/**
+ * Methods that answer a cancelled request with what they did until then
+ * instead of -32800 (PROTOCOL.md: chat/send's partial text, `stopReason: "cancelled"`).
+ */
+const PARTIAL_WHEN_CANCELLED: ReadonlySet<string> = new Set(['chat/send']);
 
 /** The last pass over every answer: no known secret, and no URL's password, leaves whole. */
 function scrubAnswer(answer: unknown, secrets: () => Iterable<string>): unknown {
@@ -91,17 +114,17 @@ export function createHandle(table: HandlerTable, log: Logger, secrets: () => It
       });
     }
     const cancelled = () => new ResponseError(RpcErrorCode.RequestCancelled, 'request cancelled');
-    const work = async () => {
+    const work = async (ctl: RequestControl = NO_CONTROL) => {
       // Cancelled while it waited for its turn: nothing of it is applied.
       if (token.isCancellationRequested) return cancelled();
       try {
-        const result = await handler(parsed.data as never, token);
-        return token.isCancellationRequested ? cancelled() : result;
+        const result = await handler(parsed.data as never, token, ctl);
+        return token.isCancellationRequested && !PARTIAL_WHEN_CANCELLED.has(method) ? cancelled() : result;
       } catch (err) {
         return toResponseError(err, log, method);
       }
     };
-    return STATE_CHANGING_METHODS.has(method) ? order.change(work) : order.other(work);
+    return STATE_CHANGING_METHODS.has(method) ? order.change((readsMayPass) => work({ readsMayPass })) : order.other(() => work());
   };
   return async (name, raw, token) => scrubAnswer(await answer(name, raw, token), secrets);
 }

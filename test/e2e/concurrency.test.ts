@@ -122,6 +122,36 @@ describe('pipelined requests: each answer describes what its own request did (PR
     }
   });
 
+  it('a key login waiting on a slow provider holds up no read, and the change after it still waits for it', async () => {
+    const peer = await startProviderServer({ behaviour: { '*': { delayMs: 2000 } } });
+    try {
+      await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
+      const srv = await ctx.start({ env: { OPENAI_BASE_URL: peer.url } });
+      await srv.request('model/list');
+      const started = Date.now();
+      const login = srv.request('auth/login', { method: 'api-key', authType: 'openai', apiKey: 'sk-slow-check-0123456789abcdef' });
+      const reading = Promise.all([srv.request('model/list'), srv.request('auth/status'), srv.request('config/resolve')]);
+      const select = srv.request('model/select', { authType: 'openai', id: 'model-b', scope: 'session' });
+      let loginAt = 0;
+      let selectAt = 0;
+      void login.then(() => (loginAt = Date.now()));
+      void select.then(() => (selectAt = Date.now()));
+      const reads = await reading;
+      const readsAt = Date.now() - started;
+      assert.ok(readsAt < 1000, `reads answered after ${readsAt} ms, behind the key check`);
+      assert.ok(reads[0].groups.length > 0);
+      assert.equal(loginAt, 0, 'the login is still checking the key');
+      const done = await login;
+      assert.equal(done.verified, true);
+      assert.equal(peer.requests.length, 1, 'one check');
+      await select;
+      assert.ok(Date.now() - started >= 1900, 'the login did wait for its check');
+      assert.ok(selectAt >= loginAt, 'the select that came after the login was applied after it');
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('a select cancelled while it waits behind a slower change is never applied', async () => {
     // The Qwen OAuth device endpoint answers 503 after a while: the login is a change that takes that long.
     const peer = await startProviderServer({ behaviour: { '*': { delayMs: 800, status: 503 } } });
