@@ -99,7 +99,8 @@ export class FileSetWatcher {
       const t = watchTarget(f);
       if (t) targets.add(t);
     }
-    const key = [...targets].sort().join('\n');
+    // A folder watched for while missing is watched anew once it exists: chokidar would not look inside it.
+    const key = [...targets].map((t) => `${existsSync(t) ? '+' : '-'}${t}`).sort().join('\n');
     if (key === this.key) return;
     this.key = key;
     const paths = [...targets];

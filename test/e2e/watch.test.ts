@@ -26,6 +26,15 @@ describe('file watching', () => {
     await srv.waitFor('config/didChange', (p) => p.paths.includes(path), 1000);
   });
 
+  it('~/.qwen made by a key login after start-up: a settings.json written there later is seen', async () => {
+    const srv = await started();
+    await srv.request('auth/login', { method: 'api-key', authType: 'openai', apiKey: 'sk-watch-0123456789abcdef', verify: false });
+    await new Promise((r) => setTimeout(r, 500));
+    const mark = srv.notifications.length;
+    await writeFile(ctx.sb.path('home/.qwen/settings.json'), settings('after-login'));
+    await srv.waitFor('model/didChange', (p) => p.selected?.id === 'after-login', 2000, mark);
+  });
+
   it('a replace-by-rename edit (how editors save) is seen too', async () => {
     const path = await ctx.sb.write('home/.qwen/settings.json', settings('first'));
     const srv = await started();
