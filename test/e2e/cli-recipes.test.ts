@@ -60,6 +60,8 @@ function run(file: string, args: string[], input?: string): Promise<{ code: numb
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
+  // A command that never reads its input may exit before the write lands.
+  child.stdin.on('error', () => undefined);
   child.stdin.end(input ?? '');
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
