@@ -39,7 +39,8 @@
 ;;
 ;; Commands:
 ;;
-;;   M-x qwen-agent-login          sign in (Qwen OAuth, Coding Plan, API key)
+;;   M-x qwen-agent-login          sign in (the server's menu: Qwen OAuth,
+;;                                 Coding Plan and the other presets, API keys)
 ;;   M-x qwen-agent-logout         sign out
 ;;   M-x qwen-agent-select-model   pick a model (C-u: choose where to save it)
 ;;   M-x qwen-agent-test-model     send one tiny request to check a model
@@ -50,7 +51,10 @@
 ;;   M-x qwen-agent-shutdown       stop the server
 ;;
 ;; `qwen-agent-mode' is a global minor mode showing the model and the
-;; sign-in state in the mode line.
+;; sign-in state in the mode line.  `qwen-agent-command-map' holds the
+;; commands on single keys, bound to no prefix until you bind it:
+;;
+;;   (global-set-key (kbd "C-c q") qwen-agent-command-map)
 ;;
 ;; See README.md beside this file for installation.
 
@@ -63,6 +67,7 @@
 (require 'url-util)
 (require 'browse-url)
 (require 'parse-time)
+(require 'seq)
 
 (defvar jsonrpc-event-hook)             ; jsonrpc >= 1.0.19 only.
 
@@ -119,6 +124,27 @@ opens in a terminal frame too.  When nil, the link is only shown."
   :type '(choice (const :tag "In graphical frames" t)
                  (const :tag "Always" always)
                  (const :tag "Never" nil)))
+
+(defcustom qwen-agent-clipboard 'auto
+"Whether the Qwen OAuth code also goes to the terminal's clipboard.
+The code is always put in the kill ring, which reaches the system
+clipboard in a graphical frame.  A terminal frame has no clipboard
+of its own; there the code is also sent to the terminal as an OSC 52
+escape sequence, which most terminals (and tmux with its
+set-clipboard option) put in the system clipboard.  `auto' does so
+in terminal frames, t in every frame, and nil never."
+  :type '(choice (const :tag "In terminal frames" auto)
+                 (const :tag "Always" t)
+                 (const :tag "Never" nil)))
+
+(defcustom qwen-agent-mode-start-server 'idle
+  "When `qwen-agent-mode' starts the server.
+`idle' starts it once Emacs has been idle for a second after the
+mode was turned on, so that turning the mode on in an init file
+costs nothing at start-up.  nil leaves it to the first command that
+needs the server; until then the lighter shows `Qwen[off]'."
+  :type '(choice (const :tag "When Emacs is idle" idle)
+                 (const :tag "On the first command" nil)))
 
 (defcustom qwen-agent-request-timeout 15
   "Seconds to wait for the server to answer an ordinary request."
@@ -209,6 +235,11 @@ answered after a newer change is stale and dropped.")
 (defvar qwen-agent--exits (make-hash-table :test #'equal)
   "Keys of servers that exited unexpectedly, to a description.")
 
+(defvar qwen-agent--missing nil
+  "Why the server could not be started the last time, or nil.
+Set when its program could not be found, so that the mode line does
+not promise that a command would start it.")
+
 (defvar-local qwen-agent--buffer-key nil
   "Cached server key of the current buffer, as (SCOPE . KEY).")
 
@@ -248,9 +279,10 @@ Fall back to `default-directory' outside a project."
           (t (let ((script (expand-file-name "../../dist/server.js"
                                              qwen-agent--package-dir)))
                (unless (file-exists-p script)
-                 (user-error "Cannot find qwen-agent-server: install it \
-\(npm install -g qwen-agent-server), build it (npm run build), or set \
-`qwen-agent-server-command'"))
+                 (user-error "Cannot find qwen-agent-server: it is not on \
+`exec-path' and %s does not exist; install it (npm install -g \
+qwen-agent-server), build the checkout (npm run build), or set \
+`qwen-agent-server-command'" (abbreviate-file-name script)))
                (list "node" script))))))
     (unless (or (file-name-absolute-p (car base)) (executable-find (car base)))
       (user-error "Cannot run `%s': it is not on `exec-path'; see \
@@ -356,7 +388,7 @@ this package knows version 2" version)))
      (lambda ()
        (qwen-agent--initialize-failed
         conn (list :code -1 :message (format "the server did not answer \
-initialize within %s s" qwen-agent-request-timeout)))))))
+within %s s of starting" qwen-agent-request-timeout)))))))
 
 (defun qwen-agent--initialize-failed (conn err)
   "Fail CONN's queued requests with ERR and stop its server.
@@ -390,9 +422,33 @@ The next command starts a new one."
 Start the server if none runs."
   (let ((key (or key (qwen-agent--key-of-buffer))))
     (or (qwen-agent--live key)
-        (qwen-agent--start key (if (eq key 'global)
-                                   (qwen-agent--project-root)
-                                 key)))))
+        (condition-case err
+            (prog1 (qwen-agent--start key (if (eq key 'global)
+                                              (qwen-agent--project-root)
+                                            key))
+              (setq qwen-agent--missing nil))
+          (user-error
+           (setq qwen-agent--missing (error-message-string err))
+           (force-mode-line-update t)
+           (signal (car err) (cdr err)))))))
+
+(defun qwen-agent--ready-conn (&optional conn)
+  "Return CONN (default: the current buffer's, started if needed) once ready.
+Wait for the answer to `initialize'; a server that could not start
+becomes a `user-error'."
+  (let ((conn (or conn (qwen-agent--ensure))))
+    (while (null (qwen-agent--ready conn))
+      (accept-process-output nil 0.05))
+    (unless (eq (qwen-agent--ready conn) t)
+      (user-error "qwen-agent: %s" (qwen-agent--error-text (qwen-agent--ready conn))))
+    conn))
+
+(defun qwen-agent--supports-p (conn method)
+  "Return non-nil when CONN's server announced the request METHOD."
+  (let* ((caps (plist-get (qwen-agent--info conn) :capabilities))
+         (methods (plist-get (plist-get (plist-get caps :experimental) :qwenAgent)
+                             :methods)))
+    (and (seq-contains-p (or methods []) method) t)))
 
 (defun qwen-agent--on-shutdown (conn)
   "Forget CONN after its process ended, and say so unless asked for."
@@ -455,20 +511,81 @@ Start the server if none runs."
 
 ;;;; Requests
 
+(defvar qwen-agent--field-labels nil
+  "Alist of (PARAMETER . LABEL) naming the parameters of the running request.
+Bound while signing in, so that the server's complaint about a
+parameter names the field as the menu showed it.")
+
+(defun qwen-agent--issues-text (issues)
+  "Return the schema ISSUES of an invalid-params error as a sentence."
+  (mapconcat
+   (lambda (issue)
+     (let* ((path (append (plist-get issue :path) nil))
+            (name (mapconcat (lambda (p) (format "%s" p)) path "."))
+            (label (or (cdr (assoc (car path) qwen-agent--field-labels))
+                       (and path name))))
+       (if label
+           (format "%s: %s" label (plist-get issue :message))
+         (plist-get issue :message))))
+   issues "; "))
+
 (defun qwen-agent--error-text (err)
-  "Return a readable sentence for the JSON-RPC error plist ERR."
+  "Return a readable sentence for the JSON-RPC error plist ERR.
+The protocol's wording (a method name, a parameter path) is turned
+into the words a person saw."
   (let* ((msg (or (plist-get err :message) "unknown error"))
          (data (plist-get err :data))
-         (hint (and (listp data) (plist-get data :hint))))
+         (hint (and (listp data) (plist-get data :hint)))
+         (issues (and (listp data) (append (plist-get data :issues) nil))))
+    (when (and (eql (plist-get err :code) -32602) issues
+               (cl-every (lambda (i) (stringp (plist-get i :message))) issues))
+      (setq msg (qwen-agent--issues-text issues)))
+    (setq msg (replace-regexp-in-string
+               "\\`invalid params for [a-zA-Z/]+: " "" msg t t))
     (if (and (stringp hint) (not (string-empty-p hint)))
         (format "%s (%s)" msg hint)
       msg)))
 
+(defconst qwen-agent--method-words
+  '(("auth/status" . "Reading the sign-in state")
+    ("auth/methods" . "Reading the sign-in menu")
+    ("auth/login" . "Signing in")
+    ("auth/cancel" . "Cancelling the sign-in")
+    ("auth/logout" . "Signing out")
+    ("model/list" . "Listing the models")
+    ("model/select" . "Selecting the model")
+    ("model/test" . "Testing the model")
+    ("config/resolve" . "Reading the configuration")
+    ("workspace/trust" . "Recording the trust decision"))
+  "What each request does, in words, for error messages.")
+
+(defun qwen-agent--method-text (method)
+  "Return what the request METHOD does, in words."
+  (or (cdr (assoc method qwen-agent--method-words)) method))
+
 (defun qwen-agent--scrub (text secret)
-  "Return TEXT with every occurrence of SECRET replaced by an ellipsis."
-  (if (and (stringp secret) (not (string-empty-p secret)) (stringp text))
-      (string-replace secret "…" text)
-    text))
+  "Return TEXT with every occurrence of SECRET replaced by an ellipsis.
+SECRET is a string or a list of strings."
+  (dolist (s (ensure-list secret))
+    (when (and (stringp s) (not (string-empty-p s)) (stringp text))
+      (setq text (string-replace s "…" text))))
+  text)
+
+(defun qwen-agent--scrub-error (err secret)
+  "Return the error plist ERR with SECRET scrubbed from its texts."
+  (let ((err (plist-put (copy-sequence err) :message
+                        (qwen-agent--scrub (plist-get err :message) secret)))
+        (data (plist-get err :data)))
+    (when (and secret (listp data) (plist-get data :issues))
+      (setq err (plist-put
+                 err :data
+                 (plist-put (copy-sequence data) :issues
+                            (mapcar (lambda (i)
+                                      (plist-put (copy-sequence i) :message
+                                                 (qwen-agent--scrub
+                                                  (plist-get i :message) secret)))
+                                    (plist-get data :issues))))))
+    err))
 
 (defun qwen-agent--send-unlogged (conn thunk)
   "Call THUNK, which sends one message on CONN, without logging it.
@@ -508,16 +625,15 @@ CONN is the connection (default: the current buffer's, started if
 needed).  ON-SUCCESS is called with the result; ON-ERROR with the
 error plist (:code :message :data); without ON-ERROR the error is
 shown in the echo area.  TIMEOUT is in seconds.  When SECRET is a
-string, PARAMS hold it: the request is not logged and SECRET is
-scrubbed from error messages."
+string or a list of strings, PARAMS hold them: the request is not
+logged and they are scrubbed from error messages."
   (let* ((conn (or conn (qwen-agent--ensure)))
          (fail (lambda (err)
-                 (let ((err (plist-put (copy-sequence err) :message
-                                       (qwen-agent--scrub
-                                        (plist-get err :message) secret))))
+                 (let ((err (qwen-agent--scrub-error err secret)))
                    (if on-error
                        (funcall on-error err)
-                     (message "qwen-agent: %s failed: %s" method
+                     (message "qwen-agent: %s failed: %s"
+                              (qwen-agent--method-text method)
                               (qwen-agent--error-text err))))))
          (send
           (lambda ()
@@ -608,11 +724,24 @@ error becomes a `user-error' with the server's message and hint.
     ('config/didChange
      (qwen-agent--schedule-refresh conn))
     ('textDocument/publishDiagnostics
-     (let ((uri (plist-get params :uri))
-           (diags (append (plist-get params :diagnostics) nil)))
+     (let* ((uri (plist-get params :uri))
+            (diags (append (plist-get params :diagnostics) nil))
+            (old (cdr (assoc uri (qwen-agent--diagnostics conn)))))
        (setf (qwen-agent--diagnostics conn)
              (cons (cons uri diags)
                    (assoc-delete-all uri (qwen-agent--diagnostics conn))))
+       ;; A terminal has no tooltips: say once, in words, what the `!'
+       ;; of the lighter is about.
+       (when-let ((new (cl-find-if
+                        (lambda (d)
+                          (and (qwen-agent--error-diagnostic-p d)
+                               (not (cl-find (plist-get d :message) old
+                                             :key (lambda (o) (plist-get o :message))
+                                             :test #'equal))))
+                        diags)))
+         (message "qwen-agent: %s: %s (M-x qwen-agent-status lists every problem)"
+                  (qwen-agent--diagnostic-place (qwen-agent--uri-to-path uri) new)
+                  (plist-get new :message)))
        (force-mode-line-update t)))
     ('window/showMessage
      (message "qwen-agent: %s" (plist-get params :message)))
@@ -699,11 +828,23 @@ dropped: that notification scheduled a newer refresh."
   (let ((model (qwen-agent--model conn)))
     (and model (eq (plist-get model :available) t))))
 
+(defun qwen-agent--error-diagnostic-p (diagnostic)
+  "Return non-nil when DIAGNOSTIC is an error (LSP severity 1 or none)."
+  (memql (plist-get diagnostic :severity) '(1 nil)))
+
+(defun qwen-agent--diagnostic-place (path diagnostic)
+  "Return PATH and the line of DIAGNOSTIC as FILE:LINE."
+  (let ((line (plist-get (plist-get (plist-get diagnostic :range) :start) :line)))
+    (if (integerp line)
+        (format "%s:%d" (abbreviate-file-name path) (1+ line))
+      (abbreviate-file-name path))))
+
 (defun qwen-agent--error-diagnostics (conn)
-  "Return the error diagnostics CONN's server published."
+  "Return the error diagnostics CONN's server published.
+Each is (PATH . DIAGNOSTIC)."
   (cl-loop for (uri . diags) in (qwen-agent--diagnostics conn)
            append (cl-loop for d in diags
-                           when (memql (plist-get d :severity) '(1 nil))
+                           when (qwen-agent--error-diagnostic-p d)
                            collect (cons (qwen-agent--uri-to-path uri) d))))
 
 (defun qwen-agent-mode-line-string ()
@@ -713,11 +854,16 @@ dropped: that notification scheduled a newer refresh."
          (exit (gethash key qwen-agent--exits))
          text face help)
     (cond
+     ((and (null conn) qwen-agent--missing)
+      (setq text "no server" face 'qwen-agent-signed-out
+            help qwen-agent--missing))
      ((null conn)
       (setq text (if exit "exited" "off")
             help (if exit
-                     (format "The server exited (%s); any command restarts it" exit)
-                   "No server runs; any qwen-agent command starts it")))
+                     (format "The server exited (%s); the next qwen-agent \
+command starts it again" exit)
+                   "No server runs yet; M-x qwen-agent-status (or any \
+qwen-agent command) starts it")))
      ((not (eq (qwen-agent--ready conn) t))
       (setq text (if (qwen-agent--ready conn) "failed" "starting")
             help (if (qwen-agent--ready conn)
@@ -745,12 +891,17 @@ dropped: that notification scheduled a newer refresh."
       (when-let ((errs (qwen-agent--error-diagnostics conn)))
         (setq text (concat text "!")
               face 'qwen-agent-signed-out
-              help (format "%s\n%s: %s" help (car (car errs))
-                           (plist-get (cdr (car errs)) :message))))))
+              help (concat help "\n!: "
+                           (mapconcat (lambda (e)
+                                        (format "%s: %s"
+                                                (qwen-agent--diagnostic-place
+                                                 (car e) (cdr e))
+                                                (plist-get (cdr e) :message)))
+                                      errs "\n   "))))))
     (concat " "
             (propertize (format "Qwen[%s]" text)
                         'face face
-                        'help-echo (concat help "\nmouse-1: status")
+                        'help-echo (concat help "\nmouse-1: M-x qwen-agent-status")
                         'mouse-face 'mode-line-highlight
                         'local-map qwen-agent--mode-line-map))))
 
@@ -758,15 +909,30 @@ dropped: that notification scheduled a newer refresh."
   "Mode-line construct of `qwen-agent-mode'.")
 (put 'qwen-agent-mode-lighter 'risky-local-variable t)
 
+(defvar qwen-agent--mode-timer nil
+  "The idle timer that starts the server for `qwen-agent-mode'.")
+
 ;;;###autoload
 (define-minor-mode qwen-agent-mode
   "Show the Qwen model and sign-in state in the mode line.
 The lighter shows the selected model, whether it has a credential
-and whether a settings file has errors; it follows changes made
-by any editor or by hand.  Enabling the mode starts the server."
+and whether a settings file has errors (a `!'; the status buffer,
+\\[qwen-agent-status], lists them); it follows changes made by any
+editor or by hand.  Turning the mode on starts nothing at once: see
+`qwen-agent-mode-start-server'."
   :global t
   :group 'qwen-agent
   :lighter qwen-agent-mode-lighter
+  (when (timerp qwen-agent--mode-timer)
+    (cancel-timer qwen-agent--mode-timer)
+    (setq qwen-agent--mode-timer nil))
+  (when (and qwen-agent-mode (eq qwen-agent-mode-start-server 'idle))
+    (setq qwen-agent--mode-timer
+          (run-with-idle-timer 1 nil #'qwen-agent--mode-start))))
+
+(defun qwen-agent--mode-start ()
+  "Start the server for `qwen-agent-mode', reporting a failure."
+  (setq qwen-agent--mode-timer nil)
   (when qwen-agent-mode
     (condition-case err
         (qwen-agent--ensure)
@@ -811,8 +977,9 @@ by any editor or by hand.  Enabling the mode starts the server."
 \\{qwen-agent-info-mode-map}")
 
 (defmacro qwen-agent--with-info-buffer (name reverter &rest body)
-  "Fill the buffer NAME by running BODY, then display it.
-REVERTER is the function that `revert-buffer' calls."
+  "Fill the buffer NAME by running BODY, then show and select it.
+Selected, so that its keys (q, g) work at once.  REVERTER is the
+function that `revert-buffer' calls."
   (declare (indent 2) (debug t))
   `(let ((buf (get-buffer-create ,name)))
      (with-current-buffer buf
@@ -823,7 +990,7 @@ REVERTER is the function that `revert-buffer' calls."
          ,@body
          (goto-char (point-min)))
        (setq-local revert-buffer-function (lambda (&rest _) (funcall ,reverter))))
-     (display-buffer buf)
+     (pop-to-buffer buf)
      buf))
 
 ;;;; Commands
@@ -845,111 +1012,332 @@ CANDIDATES is the alist of all candidates."
                          (string-width candidate)))
                ?\s))
 
-(defun qwen-agent--choose-auth (prompt states)
-  "Read one of STATES, `auth/status' method plists, with PROMPT."
-  (let* ((cands (mapcar (lambda (s) (cons (plist-get s :label) s)) states))
-         (annot (lambda (c)
-                  (when-let ((s (cdr (assoc c cands))))
-                    (concat
-                     (qwen-agent--padding c cands)
-                     (propertize
-                      (string-join
-                       (delq nil
-                             (list (qwen-agent--state-text (plist-get s :state))
-                                   (plist-get (plist-get s :credential) :redacted)
-                                   (when-let ((src (plist-get (plist-get s :credential)
-                                                              :source)))
-                                     (qwen-agent--source-text src))
-                                   (plist-get s :message)))
-                       " · ")
-                      'face 'completions-annotations)))))
+(cl-defun qwen-agent--completing-read (prompt cands &key annotate group
+                                              default category)
+  "Read one of CANDS, an alist of (CANDIDATE . VALUE), with PROMPT.
+Return the VALUE chosen.  Candidates are short words without
+spaces, so that SPC completes them whole; ANNOTATE, called with a
+VALUE, returns the text shown beside its candidate, and GROUP, when
+non-nil, its group title.  DEFAULT is the candidate an empty answer
+takes.  CATEGORY is the completion category."
+  (let* ((annot (and annotate
+                     (lambda (c)
+                       (when-let ((cell (assoc c cands))
+                                  (text (funcall annotate (cdr cell))))
+                         (concat (qwen-agent--padding c cands)
+                                 (propertize text 'face 'completions-annotations))))))
+         (grp (and group
+                   (lambda (c transform)
+                     (if transform c (funcall group (cdr (assoc c cands)))))))
          (table (lambda (string pred action)
                   (if (eq action 'metadata)
-                      `(metadata (category . qwen-agent-auth)
-                                 (annotation-function . ,annot)
+                      `(metadata (category . ,category)
+                                 ,@(and annot `((annotation-function . ,annot)))
+                                 ,@(and grp `((group-function . ,grp)))
                                  (display-sort-function . identity)
                                  (cycle-sort-function . identity))
                     (complete-with-action action cands string pred))))
-         (choice (completing-read prompt table nil t)))
-    (cdr (assoc choice cands))))
+         (choice (completing-read (format-prompt prompt default)
+                                  table nil t nil nil default)))
+    (cdr (or (assoc choice cands)
+             (user-error "qwen-agent: Nothing chosen")))))
 
-(defconst qwen-agent--auth-types '("openai" "anthropic" "gemini" "vertex-ai")
-  "The auth types that take an API key.")
+(defun qwen-agent--auth-annotation (state)
+  "Return the annotation of STATE, an `auth/status' entry."
+  (let ((cred (plist-get state :credential)))
+    (string-join
+     (delq nil
+           (list (plist-get state :label)
+                 (qwen-agent--state-text (plist-get state :state))
+                 (plist-get cred :redacted)
+                 (when-let ((src (plist-get cred :source)))
+                   (qwen-agent--source-text src))
+                 (plist-get state :message)))
+     " · ")))
 
-(defconst qwen-agent--default-env-keys
-  '(("openai" . "OPENAI_API_KEY") ("anthropic" . "ANTHROPIC_API_KEY")
-    ("gemini" . "GEMINI_API_KEY") ("vertex-ai" . "GOOGLE_API_KEY"))
-  "The default environment variable of each auth type.")
+(defun qwen-agent--choose-auth (prompt states)
+  "Read one of STATES, `auth/status' entries, with PROMPT.
+Each is offered as its variable name (or its id), annotated with
+its label and state."
+  (let ((seen (make-hash-table :test #'equal)))
+    (qwen-agent--completing-read
+     prompt
+     (mapcar (lambda (s)
+               (let ((name (or (plist-get s :envKey) (plist-get s :id))))
+                 (when (gethash name seen) (setq name (plist-get s :id)))
+                 (puthash name t seen)
+                 (cons name s)))
+             states)
+     :annotate #'qwen-agent--auth-annotation
+     :category 'qwen-agent-auth)))
+
+;;;;; The sign-in menu, as the server describes it
+
+(defun qwen-agent--login-menu (conn)
+  "Return the sign-in menu of CONN's server: a list of LoginOption plists.
+Return nil when the server has none (it predates protocol version 2)."
+  (when (qwen-agent--supports-p conn "auth/methods")
+    (append (plist-get (qwen-agent--request "auth/methods" (make-hash-table)
+                                            :conn conn)
+                       :methods)
+            nil)))
+
+(defun qwen-agent--option-annotation (option status)
+  "Return the annotation of the menu entry OPTION.
+STATUS, an `auth/status' result, tells whether it is signed in."
+  (let* ((id (plist-get option :id))
+         (in (cl-find-if (lambda (s) (and (equal (plist-get s :login) id)
+                                          (equal (plist-get s :state) "signedIn")))
+                         (append (plist-get status :methods) nil))))
+    (string-join
+     (delq nil
+           (list (plist-get option :label)
+                 (when in
+                   (string-join
+                    (delq nil (list "signed in"
+                                    (plist-get (plist-get in :credential) :redacted)))
+                    " "))
+                 (plist-get option :description)
+                 ;; Its first sentence: the sign-in buffer shows it whole.
+                 (when-let ((notice (plist-get option :notice)))
+                   (if (string-match "\\`.*?[.!?]\\( \\|\\'\\)" notice)
+                       (string-trim-right (match-string 0 notice))
+                     notice))))
+     " · ")))
+
+(defun qwen-agent--read-option (menu status)
+  "Read an entry of MENU, the server's sign-in menu, by its id.
+STATUS is an `auth/status' result, for the annotations."
+  (qwen-agent--completing-read
+   "Sign in with"
+   (mapcar (lambda (o) (cons (plist-get o :id) o)) menu)
+   :annotate (lambda (o) (qwen-agent--option-annotation o status))
+   ;; An entry without a group is a group of its own, under its label,
+   ;; so that grouping keeps the server's order.
+   :group (and (cl-some (lambda (o) (plist-get o :group)) menu)
+               (lambda (o) (or (plist-get o :group) (plist-get o :label))))
+   :category 'qwen-agent-login))
+
+(defun qwen-agent--field-key (field)
+  "Return the plist key of FIELD, a field of a sign-in option."
+  (intern (concat ":" (plist-get field :name))))
+
+(defun qwen-agent--read-field (field)
+  "Ask for the value of FIELD, a field of a sign-in option.
+Return nil for an optional field left empty."
+  (let* ((label (plist-get field :label))
+         (choices (append (plist-get field :choices) nil))
+         (raw-default (plist-get field :default))
+         (default (and raw-default (not (vectorp raw-default))
+                       (format "%s" raw-default)))
+         (optional (eq (plist-get field :optional) t))
+         (hint (plist-get field :placeholder))
+         (rule (plist-get field :rule)))
+    (cond
+     ((equal (plist-get field :name) "models")
+      ;; A list: the preset's own models (its default) are offered; an
+      ;; empty answer leaves the choice to the server (all of them).
+      (let* ((offered (or (mapcar (lambda (c) (format "%s" (plist-get c :value))) choices)
+                          (and (vectorp raw-default)
+                               (mapcar (lambda (m) (format "%s" m)) raw-default))))
+             (prompt (format-prompt "%s (comma-separated%s)" nil label
+                                    (cond ((and optional offered) ", empty: all")
+                                          (rule (concat "; " rule))
+                                          (t ""))))
+             (ids (if offered
+                      (completing-read-multiple prompt offered)
+                    (split-string (read-string prompt) "[, \t]+" t))))
+        (cond (ids (vconcat ids))
+              (optional nil)
+              (t (user-error "qwen-agent: %s: at least one is needed" label)))))
+     (choices
+      (plist-get
+       (qwen-agent--completing-read
+        label
+        (mapcar (lambda (c) (cons (format "%s" (plist-get c :value)) c)) choices)
+        :annotate (lambda (c)
+                    (string-join (delq nil (list (plist-get c :label)
+                                                 (plist-get c :detail)))
+                                 " · "))
+        :default (or default (format "%s" (plist-get (car choices) :value)))
+        :category 'qwen-agent-choice)
+       :value))
+     (t
+      (let ((value (string-trim
+                    (read-string
+                     (format-prompt "%s%s" default label
+                                    (let ((notes (delq nil
+                                                       (list (and hint (not default)
+                                                                  (concat "e.g. " hint))
+                                                             rule
+                                                             (and optional (not default)
+                                                                  (not rule) "optional")))))
+                                      (if notes
+                                          (format " (%s)" (string-join notes "; "))
+                                        "")))
+                     nil nil default))))
+        (cond ((not (string-empty-p value)) value)
+              (optional nil)
+              (t (user-error "qwen-agent: %s is needed to sign in" label))))))))
+
+(defun qwen-agent--read-fields (option given all)
+  "Ask for the fields of OPTION that the plist GIVEN lacks; return a plist.
+With ALL, ask for every field, offering its default; else only
+for those that are required and have no default.  Secret fields
+are left out: `qwen-agent-login' reads them in its body, so that
+they never reach the variable `command-history'."
+  (let (values)
+    (dolist (field (append (plist-get option :fields) nil))
+      (let ((key (qwen-agent--field-key field)))
+        (when (and (not (eq (plist-get field :secret) t))
+                   (not (plist-member given key))
+                   (or all (not (or (eq (plist-get field :optional) t)
+                                    (plist-get field :default)))))
+          (when-let ((value (qwen-agent--read-field field)))
+            (setq values (append values (list key value)))))))
+    values))
 
 (defun qwen-agent--read-login ()
-  "Read the arguments of `qwen-agent-login'."
-  (let* ((status (qwen-agent--request "auth/status" (make-hash-table)))
-         (other (list :label "Another API key variable…" :login "api-key"
-                      :state "choose the auth type and the variable"))
-         (choice (qwen-agent--choose-auth
-                  "Sign in with: "
-                  (append (plist-get status :methods) (list other)))))
-    (if (eq choice other)
-        (let* ((type (completing-read "Auth type: " qwen-agent--auth-types nil t))
-               (env (read-string
-                     (format-prompt "Environment variable for the key"
-                                    (cdr (assoc type qwen-agent--default-env-keys)))
-                     nil nil (cdr (assoc type qwen-agent--default-env-keys)))))
-          (list "api-key" type env))
-      (list (plist-get choice :login) (plist-get choice :authType)
-            (plist-get choice :envKey)))))
+  "Read the arguments of `qwen-agent-login': a menu entry and its fields."
+  (let* ((conn (qwen-agent--ready-conn))
+         (menu (or (qwen-agent--login-menu conn)
+                   (user-error "qwen-agent: This server has no sign-in menu; \
+update qwen-agent-server")))
+         (status (ignore-errors
+                   (qwen-agent--request "auth/status" (make-hash-table) :conn conn)))
+         (option (qwen-agent--read-option menu status)))
+    (cons (plist-get option :id) (qwen-agent--read-fields option nil t))))
 
 ;;;###autoload
-(defun qwen-agent-login (method &optional auth-type env-key region)
-  "Sign in with METHOD: \"qwen-oauth\", \"coding-plan\" or \"api-key\".
-Interactively, choose among the sign-in methods the server knows.
-For \"api-key\", AUTH-TYPE is the auth type (\"openai\",
-\"anthropic\", \"gemini\" or \"vertex-ai\") and ENV-KEY the
-variable that holds the key (default: the auth type's own).  For
-\"coding-plan\", REGION is \"china\" (the default) or \"global\".
-Keys are read with `read-passwd': they never reach the echo area,
-a history list or the events buffer.  The server stores them in
-your home .env file."
-  (interactive (qwen-agent--read-login))
-  (pcase method
-    ("qwen-oauth" (qwen-agent--login-oauth))
-    ("coding-plan"
-     (let ((region (or region
-                       (and (called-interactively-p 'any)
-                            (completing-read (format-prompt "Region" "china")
-                                             '("china" "global") nil t nil nil
-                                             "china"))
-                       "china")))
-       (qwen-agent--login-key
-        (list :method "coding-plan" :region region)
-        "Coding Plan API key (sk-sp-…): ")))
-    ("api-key"
-     (let* ((type (or auth-type "openai"))
-            (env (or env-key (cdr (assoc type qwen-agent--default-env-keys)))))
-       (qwen-agent--login-key
-        (list :method "api-key" :authType type :envKey env)
-        (format "API key for %s (%s): " type env))))
-    (_ (user-error "qwen-agent: Unknown sign-in method %s" method))))
+(defun qwen-agent-login (method &rest fields)
+  "Sign in with METHOD, the id of an entry of the server's sign-in menu.
+The server describes the menu: \"qwen-oauth\", each provider preset
+of Qwen Code (\"coding-plan\", \"openrouter\", ...) and \"api-key\";
+\\[qwen-agent-login] lists them with their labels.  FIELDS is a
+plist of the entry's fields, such as :region \"global\", or
+:authType \"anthropic\" :envKey \"MY_KEY\"; a field the server needs
+and has no default for is asked for when missing.  Interactively,
+choose the entry, then each of its fields.
 
-(defun qwen-agent--login-key (params prompt)
-  "Read a key with PROMPT and sign in with PARAMS plus the key."
-  (let ((key (read-passwd prompt)))
+Keys are read with `read-passwd': they never reach the echo area,
+a history list or the events buffer.  The server checks a key with
+the provider, then stores it in your home .env file; the message
+says whether the provider accepted it, which model the sign-in
+selected and which settings it wrote."
+  (interactive (qwen-agent--read-login))
+  (let* ((conn (qwen-agent--ready-conn))
+         (menu (qwen-agent--login-menu conn))
+         (option (cl-find method menu :key (lambda (o) (plist-get o :id))
+                          :test #'equal)))
+    (when (and menu (null option))
+      (user-error "qwen-agent: The server has no sign-in method %s; it has %s"
+                  method (mapconcat (lambda (o) (plist-get o :id)) menu ", ")))
+    (if (equal method "qwen-oauth")
+        (qwen-agent--login-oauth conn option)
+      (qwen-agent--login-key
+       conn method option
+       (append fields (and option (qwen-agent--read-fields option fields nil)))))))
+
+(defun qwen-agent--secret-prompt (option field fields)
+  "Return the prompt for FIELD, a secret of OPTION.
+FIELDS, the values given so far, may name the variable it goes to."
+  (let ((env (or (plist-get fields :envKey) (plist-get option :envKey))))
+    (format "%s%s%s: "
+            (plist-get field :label)
+            (cond (env (format " for %s" env))
+                  (option (format " for %s" (plist-get option :label)))
+                  (t ""))
+            (if-let ((rule (plist-get field :rule))) (format " (%s)" rule) ""))))
+
+(defun qwen-agent--login-key (conn method option fields)
+  "Sign in on CONN with METHOD and FIELDS, reading OPTION's secrets first.
+OPTION is METHOD's entry of the menu, or nil when the server has no
+menu: then an API key is asked for."
+  (let* ((specs (append (plist-get option :fields) nil))
+         (secrets (if option
+                      (cl-remove-if-not (lambda (f) (eq (plist-get f :secret) t)) specs)
+                    (list (list :name "apiKey" :label "API key" :secret t))))
+         (qwen-agent--field-labels
+          (mapcar (lambda (f) (cons (plist-get f :name) (plist-get f :label)))
+                  (or specs secrets)))
+         (read nil))
     (unwind-protect
         (progn
-          (when (string-empty-p (string-trim key))
-            (user-error "qwen-agent: No key given"))
-          (let ((result (qwen-agent--request
-                         "auth/login" (append params (list :apiKey key))
-                         :secret key)))
-            (message "qwen-agent: Signed in: %s stored in %s (%s)%s"
-                     (plist-get result :envKey)
-                     (abbreviate-file-name (or (plist-get result :storedIn) "?"))
-                     (plist-get (plist-get result :credential) :redacted)
-                     (if-let ((w (append (plist-get result :warnings) nil)))
-                         (concat "; " (string-join w " "))
-                       ""))
+          (dolist (field secrets)
+            (let ((key (qwen-agent--field-key field)))
+              (unless (plist-get fields key)
+                (let ((value (read-passwd
+                              (qwen-agent--secret-prompt option field fields))))
+                  (push value read)
+                  (if (string-empty-p (string-trim value))
+                      (unless (eq (plist-get field :optional) t)
+                        (user-error "qwen-agent: No %s given" (plist-get field :label)))
+                    (setq fields (append fields (list key value))))))))
+          (let* ((secret (cl-loop for f in secrets
+                                  for v = (plist-get fields (qwen-agent--field-key f))
+                                  when (stringp v) collect v))
+                 (result (qwen-agent--request
+                          "auth/login" (append (list :method method) fields)
+                          :conn conn :secret secret)))
+            (when-let ((sel (plist-get result :selected)))
+              (cl-incf (qwen-agent--generation conn))
+              (qwen-agent--set-selected conn sel))
+            (qwen-agent--schedule-refresh conn)
+            (message "qwen-agent: %s" (qwen-agent--login-result-text option result))
             result))
-      (clear-string key))))
+      (dolist (v read) (clear-string v)))))
+
+(defun qwen-agent--login-result-text (option result)
+  "Return what the key sign-in RESULT did, in words.
+OPTION is the menu entry used, or nil."
+  (let ((cred (plist-get result :credential))
+        (sel (plist-get result :selected)))
+    (string-join
+     (delq nil
+           (list (format "Signed in%s: %s stored in %s (%s)"
+                         (if option (format " with %s" (plist-get option :label)) "")
+                         (plist-get result :envKey)
+                         (abbreviate-file-name (or (plist-get result :storedIn) "?"))
+                         (plist-get cred :redacted))
+                 (pcase (plist-get result :verified)
+                   ('t "the provider accepted the key")
+                   (:json-false "the key was not checked with the provider")
+                   (_ nil))
+                 (when sel
+                   (format "model %s (%s) selected"
+                           (plist-get sel :id) (plist-get sel :authType)))
+                 (when-let ((changed (append (plist-get result :changed) nil)))
+                   (concat "wrote "
+                           (mapconcat
+                            (lambda (c)
+                              (format "%s in %s"
+                                      (string-join (append (plist-get c :keys) nil) ", ")
+                                      (abbreviate-file-name (plist-get c :path))))
+                            changed "; ")))
+                 (when-let ((w (append (plist-get result :warnings) nil)))
+                   (string-join w " "))))
+     "; ")))
+
+(defun qwen-agent--copy (text)
+  "Put TEXT in the kill ring and, in a terminal, in its clipboard.
+A terminal frame has no clipboard Emacs can reach, so TEXT is also
+sent as an OSC 52 sequence (wrapped for tmux or screen), as
+`qwen-agent-clipboard' says.  Return non-nil when it was sent."
+  (kill-new text)
+  (when (pcase qwen-agent-clipboard
+          ('auto (and (not (display-graphic-p)) (not noninteractive)))
+          ('nil nil)
+          (_ t))
+    (let* ((osc (format "\e]52;c;%s\a"
+                        (base64-encode-string (encode-coding-string text 'utf-8) t)))
+           (term (or (getenv "TERM" (selected-frame)) ""))
+           (seq (cond ((getenv "TMUX" (selected-frame))
+                       (concat "\ePtmux;" (string-replace "\e" "\e\e" osc) "\e\\"))
+                      ((string-prefix-p "screen" term)
+                       (concat "\eP" osc "\e\\"))
+                      (t osc))))
+      (send-string-to-terminal seq)
+      t)))
 
 (defun qwen-agent--may-open-browser ()
   "Return non-nil when the sign-in page may be opened in a browser."
@@ -992,10 +1380,10 @@ your home .env file."
 (defconst qwen-agent--login-buffer "*qwen-agent login*"
   "Name of the sign-in buffer.")
 
-(defun qwen-agent--login-oauth ()
-  "Start a Qwen OAuth sign-in and show its code and link."
-  (let* ((conn (qwen-agent--ensure))
-         (open (qwen-agent--may-open-browser)))
+(defun qwen-agent--login-oauth (conn option)
+  "Start a Qwen OAuth sign-in on CONN and show its code and link.
+OPTION, the menu entry, carries the notice shown with them."
+  (let ((open (qwen-agent--may-open-browser)))
     (qwen-agent--async
      "auth/login" (list :method "qwen-oauth" :openBrowser (if open t :json-false))
      :conn conn
@@ -1006,26 +1394,42 @@ your home .env file."
      (lambda (result)
        (let* ((uri (or (plist-get result :verificationUriComplete)
                        (plist-get result :verificationUri)))
+              (code (plist-get result :userCode))
               (login (list :conn conn
                            :loginId (plist-get result :loginId)
-                           :userCode (plist-get result :userCode)
+                           :userCode code
                            :uri uri
                            :expiresAt (plist-get result :expiresAt)
+                           :notice (plist-get option :notice)
                            :state "pending"
                            ;; The server may ask to open it before it answers.
                            :opened (equal uri (qwen-agent--opened conn)))))
+         (when code
+           (setq login (plist-put login :clipboard (qwen-agent--copy code))))
          (setf (qwen-agent--login conn) login)
-         (when (plist-get result :userCode)
-           (kill-new (plist-get result :userCode)))
          (qwen-agent--login-render login t)
          (force-mode-line-update t)
          (message "qwen-agent: Enter the code %s at %s (q or C-g cancels)"
-                  (plist-get result :userCode) (plist-get login :uri)))))))
+                  code (plist-get login :uri)))))))
 
 (defun qwen-agent--format-time (iso)
-  "Return the ISO 8601 time ISO as local HH:MM, or nil."
-  (when (stringp iso)
-    (ignore-errors (format-time-string "%H:%M" (parse-iso8601-time-string iso)))))
+  "Return the ISO 8601 time ISO in local time with how far off it is, or nil.
+Today's times show as HH:MM, others with their date:
+\"14:05 (in 9 min)\", \"2026-12-24 09:00 (in 22 days)\"."
+  (when-let ((time (and (stringp iso)
+                        (ignore-errors (parse-iso8601-time-string iso)))))
+    (let* ((delta (float-time (time-subtract time nil)))
+           (abs (abs delta))
+           (span (cond ((< abs 90) (format "%d s" (round abs)))
+                       ((< abs 5400) (format "%d min" (round abs 60)))
+                       ((< abs 129600) (format "%d h" (round abs 3600)))
+                       (t (format "%d days" (round abs 86400))))))
+      (format "%s (%s)"
+              (format-time-string
+               (if (equal (format-time-string "%F" time) (format-time-string "%F"))
+                   "%H:%M" "%F %H:%M")
+               time)
+              (if (>= delta 0) (concat "in " span) (concat span " ago"))))))
 
 (defun qwen-agent--login-render (login &optional display)
   "Show LOGIN in the sign-in buffer; pop it up when DISPLAY is non-nil."
@@ -1049,21 +1453,27 @@ your home .env file."
            (insert "\n\n    Code:  "
                    (propertize (or (plist-get login :userCode) "?")
                                'face '(bold highlight))
-                   "   (copied to the kill ring)\n\n")
+                   (if (plist-get login :clipboard)
+                       "   (copied to the kill ring and the terminal's clipboard)\n\n"
+                     "   (copied to the kill ring)\n\n"))
            (insert (if (plist-get login :opened)
                        "The page was opened in your browser.\n"
                      "Open the link in a browser (o opens it from here).\n"))
            (insert (format "Waiting for approval%s…\n\n"
                            (if-let ((at (qwen-agent--format-time
                                          (plist-get login :expiresAt))))
-                               (format " (the code expires at %s)" at)
+                               (format "; the code expires at %s" at)
                              "")))
+           (when-let ((notice (plist-get login :notice)))
+             (insert (propertize (concat "Note: " notice) 'face 'warning) "\n\n"))
            (insert "q or C-g: cancel   w: copy the code   o: open the link\n"))
           ("signedIn"
            (insert "Signed in to Qwen OAuth.\n\nq: close\n"))
           (_
-           (insert (format "Sign-in failed: %s.\n\n"
-                           (qwen-agent--reason-text (plist-get login :reason))))
+           (if (equal (plist-get login :reason) "cancelled")
+               (insert "Sign-in cancelled.\n\n")
+             (insert (format "Sign-in failed: %s.\n\n"
+                             (qwen-agent--reason-text (plist-get login :reason)))))
            (insert "q: close   M-x qwen-agent-login: try again\n")))
         (goto-char (point-min))))
     (when display
@@ -1086,6 +1496,28 @@ your home .env file."
     ((pred stringp) reason)
     (_ "unknown reason")))
 
+(defun qwen-agent--show-result (text &optional stale)
+  "Show TEXT in the echo area, where STALE, a progress message, was.
+A command run with \\[execute-extended-command] ends with Emacs's hint \"You can run the
+command ... with ...\", shown by `with-temp-message', which puts
+back the message it covered when it ends: when that is STALE, it
+hid TEXT, so show TEXT again.  Watch for that for a few seconds."
+  (message "%s" text)
+  (when stale
+    (let* ((tries 0) (timer nil))
+      (setq timer
+            (run-with-timer
+             0.25 0.25
+             (lambda ()
+               (cl-incf tries)
+               (let ((now (current-message)))
+                 (cond ((equal now stale)
+                        (let ((message-log-max nil)) (message "%s" text)))
+                       ((or (>= tries 24)
+                            (not (or (null now) (equal now text)
+                                     (string-prefix-p "You can run the command" now))))
+                        (cancel-timer timer))))))))))
+
 (defun qwen-agent--login-finish (login state reason)
   "End LOGIN with STATE and REASON; update its buffer and say so."
   (let ((login (plist-put (plist-put (copy-sequence login) :state state)
@@ -1095,10 +1527,11 @@ your home .env file."
                               :loginId)
                    (plist-get login :loginId))
         (qwen-agent--login-render login)))
-    (if (equal state "signedIn")
-        (message "qwen-agent: Signed in to Qwen OAuth")
-      (message "qwen-agent: Qwen OAuth sign-in failed: %s"
-               (qwen-agent--reason-text reason)))
+    (qwen-agent--show-result
+     (cond ((equal state "signedIn") "qwen-agent: Signed in to Qwen OAuth")
+           ((equal reason "cancelled") "qwen-agent: Qwen OAuth sign-in cancelled")
+           (t (format "qwen-agent: Qwen OAuth sign-in failed: %s"
+                      (qwen-agent--reason-text reason)))))
     (force-mode-line-update t)))
 
 (defun qwen-agent-login-cancel ()
@@ -1116,11 +1549,13 @@ your home .env file."
       (quit-window t))))
 
 (defun qwen-agent-login-copy-code ()
-  "Copy the sign-in code to the kill ring."
+  "Copy the sign-in code to the kill ring and, in a terminal, its clipboard."
   (interactive)
   (when-let ((code (plist-get qwen-agent--login-state :userCode)))
-    (kill-new code)
-    (message "Copied %s" code)))
+    (message (if (qwen-agent--copy code)
+                 "Copied %s to the kill ring and the terminal's clipboard"
+               "Copied %s to the kill ring")
+             code)))
 
 (defun qwen-agent-login-open ()
   "Open the sign-in page with `browse-url'."
@@ -1130,8 +1565,8 @@ your home .env file."
 
 ;;;###autoload
 (defun qwen-agent-logout (method &optional auth-type env-key)
-  "Sign out of METHOD: \"qwen-oauth\", \"coding-plan\" or \"api-key\".
-For \"api-key\", AUTH-TYPE and ENV-KEY name the key to remove.
+  "Sign out of METHOD, the id of an entry of the server's sign-in menu.
+AUTH-TYPE and ENV-KEY name the key to remove, for \"api-key\".
 The server removes what it stored: the OAuth credential file, or
 the key's line in the .env file that holds it.  Interactively,
 choose among the methods you are signed in with."
@@ -1224,6 +1659,21 @@ Return the model's plist."
           (when-let ((type (plist-get model :authType))) (list :authType type))
           (when-let ((url (plist-get model :baseUrl))) (list :baseUrl url))))
 
+(defun qwen-agent--read-scope ()
+  "Read where a model choice is saved: \"user\", \"workspace\" or \"session\"."
+  (let* ((conn (qwen-agent--ensure))
+         (root (abbreviate-file-name (file-name-as-directory (qwen-agent--root conn)))))
+    (car
+     (qwen-agent--completing-read
+      "Save the choice in"
+     `(("user" . ("user" . "your settings (~/.qwen/settings.json): every project"))
+       ("workspace" . ("workspace" . ,(format "this project's settings (%s.qwen/settings.json)"
+                                              root)))
+       ("session" . ("session" . "this server only, until it stops; no file written")))
+      :annotate #'cdr
+      :default "user"
+      :category 'qwen-agent-scope))))
+
 ;;;###autoload
 (defun qwen-agent-select-model (model &optional scope)
   "Select MODEL, a model id or a plist with :id, :authType and :baseUrl.
@@ -1236,9 +1686,7 @@ prefix argument, choose the SCOPE."
   (interactive
    (let ((list (qwen-agent--request "model/list" (make-hash-table))))
      (list (qwen-agent--read-model "Model" list)
-           (when current-prefix-arg
-             (completing-read "Save the choice in: "
-                              '("user" "workspace" "session") nil t)))))
+           (when current-prefix-arg (qwen-agent--read-scope)))))
   (let* ((params (append (if (stringp model)
                              (list :id model)
                            (qwen-agent--model-params model))
@@ -1275,35 +1723,88 @@ in the echo area without blocking Emacs."
                                :selected)
                     (user-error "qwen-agent: No model is selected")))
          (id (plist-get model :id)))
-    (message "qwen-agent: Testing %s…" id)
-    (qwen-agent--async
-     "model/test" (qwen-agent--model-params model)
-     :conn conn
-     :timeout qwen-agent-model-test-timeout
-     :on-error (lambda (err)
-                 (message "qwen-agent: %s cannot be tested: %s" id
-                          (qwen-agent--error-text err)))
-     :on-success
-     (lambda (result)
-       (let ((err (plist-get result :error)))
-         (if (eq (plist-get result :ok) t)
-             (message "qwen-agent: %s works (%s ms)" id (plist-get result :latencyMs))
-           (message "qwen-agent: %s failed: %s%s" id
-                    (or (plist-get err :message) "unknown error")
-                    (if-let ((status (plist-get err :status)))
-                        (format " (HTTP %s)" status)
-                      ""))))))))
+    (let ((progress (message "qwen-agent: Testing %s…" id)))
+      (qwen-agent--async
+       "model/test" (qwen-agent--model-params model)
+       :conn conn
+       :timeout qwen-agent-model-test-timeout
+       :on-error (lambda (err)
+                   (qwen-agent--show-result
+                    (format "qwen-agent: %s cannot be tested: %s" id
+                            (qwen-agent--error-text err))
+                    progress))
+       :on-success
+       (lambda (result)
+         (let ((err (plist-get result :error)))
+           (qwen-agent--schedule-refresh conn)
+           (qwen-agent--show-result
+            (if (eq (plist-get result :ok) t)
+                (format "qwen-agent: %s works (%s ms)" id (plist-get result :latencyMs))
+              (format "qwen-agent: %s failed: %s%s" id
+                      (or (plist-get err :message) "unknown error")
+                      (if-let ((status (plist-get err :status)))
+                          (format " (HTTP %s)" status)
+                        "")))
+            progress)))))))
+
+(defun qwen-agent--problems (conn conf)
+  "Return the settings problems CONN's server knows, as (PLACE MESSAGE SEVERITY).
+CONF is a `config/resolve' result; the diagnostics the server
+published add their line numbers.  Errors come first."
+  (let (out)
+    (cl-flet ((add (place path msg severity)
+                (unless (cl-find-if (lambda (p) (and (equal (nth 1 p) msg)
+                                                     (equal (nth 3 p) path)))
+                                    out)
+                  (push (list place msg severity path) out))))
+      (pcase-dolist (`(,uri . ,diags) (qwen-agent--diagnostics conn))
+        (let ((path (qwen-agent--uri-to-path uri)))
+          (dolist (d diags)
+            (add (qwen-agent--diagnostic-place path d) path (plist-get d :message)
+                 (if (qwen-agent--error-diagnostic-p d) "error" "warning")))))
+      (cl-loop for l across (or (plist-get conf :layers) [])
+               for e = (plist-get l :error)
+               when (stringp e)
+               do (add (abbreviate-file-name (plist-get l :path)) (plist-get l :path)
+                       e "error"))
+      (cl-loop for d across (or (plist-get conf :diagnostics) [])
+               for path = (or (plist-get d :path) "?")
+               do (add (abbreviate-file-name path) path (plist-get d :message)
+                       (or (plist-get d :severity) "error"))))
+    (mapcar (lambda (p) (butlast p))
+            (sort (nreverse out)
+                  (lambda (a b) (and (equal (nth 2 a) "error")
+                                     (not (equal (nth 2 b) "error"))))))))
+
+(defun qwen-agent--failed-keys (auth)
+  "Return the `auth/status' entries of AUTH whose key failed its check."
+  (cl-remove-if-not (lambda (s) (or (eq (plist-get s :verified) :json-false)
+                                    (equal (plist-get s :state) "error")))
+                    (append (plist-get auth :methods) nil)))
+
+(defun qwen-agent--verified-text (state)
+  "Return what the provider said of STATE's credential, or nil."
+  (pcase (plist-get state :verified)
+    ('t "accepted by the provider")
+    (:json-false "failed its check with the provider")
+    (_ nil)))
 
 ;;;###autoload
 (defun qwen-agent-status ()
-  "Show who you are signed in as and which model is selected."
+  "Show who you are signed in as, which model is selected, and every problem.
+The buffer lists every settings error the server found and every
+key that failed its check with the provider."
   (interactive)
   (let* ((conn (qwen-agent--ensure))
          (auth (qwen-agent--request "auth/status" (make-hash-table) :conn conn))
          (list (qwen-agent--request "model/list" (make-hash-table) :conn conn))
+         (conf (ignore-errors
+                 (qwen-agent--request "config/resolve" (make-hash-table) :conn conn)))
          (sel (plist-get list :selected))
          (model (cl-find-if (lambda (m) (eq (plist-get m :selected) t))
-                            (qwen-agent--all-models list))))
+                            (qwen-agent--all-models list)))
+         (problems (qwen-agent--problems conn conf))
+         (failed (qwen-agent--failed-keys auth)))
     (setf (qwen-agent--auth conn) auth)
     (qwen-agent--update-models conn list)
     (qwen-agent--with-info-buffer "*qwen-agent status*" #'qwen-agent-status
@@ -1329,19 +1830,45 @@ in the echo area without blocking Emacs."
                         "")))
       (cl-loop for s across (or (plist-get auth :methods) [])
                do (insert
-                   (format "  %-44s %s%s%s%s\n"
+                   (format "  %-44s %s%s\n"
                            (plist-get s :label)
                            (propertize (qwen-agent--state-text (plist-get s :state))
                                        'face (if (equal (plist-get s :state) "signedIn")
                                                  'success 'shadow))
-                           (if-let ((c (plist-get s :credential)))
-                               (format "  %s from %s" (plist-get c :redacted)
-                                       (qwen-agent--source-text (plist-get c :source)))
-                             "")
-                           (if-let ((at (plist-get s :expiresAt)))
-                               (format "  expires %s" at) "")
-                           (if-let ((msg (plist-get s :message)))
-                               (format "  (%s)" msg) ""))))
+                           (mapconcat
+                            (lambda (x) (concat "\n      " x))
+                            (delq nil
+                                  (list
+                                   (when-let ((c (plist-get s :credential)))
+                                     (format "%s from %s" (plist-get c :redacted)
+                                             (qwen-agent--source-text
+                                              (plist-get c :source))))
+                                   (when-let ((r (plist-get s :region)))
+                                     (format "region: %s" r))
+                                   (when-let ((at (qwen-agent--format-time
+                                                   (plist-get s :expiresAt))))
+                                     (format "expires %s" at))
+                                   (qwen-agent--verified-text s)
+                                   (plist-get s :message)))
+                            ""))))
+      (insert "\n")
+      (qwen-agent--insert-heading "Problems")
+      (if (not (or problems failed))
+          (insert "  none\n")
+        (pcase-dolist (`(,place ,msg ,severity) problems)
+          (insert (format "  %s %s: %s\n" place severity
+                          (propertize (or msg "") 'face (if (equal severity "error")
+                                                            'error 'warning)))))
+        (dolist (s failed)
+          (insert (format "  %s (%s): %s\n"
+                          (or (plist-get s :envKey) (plist-get s :id))
+                          (plist-get s :label)
+                          (propertize (or (plist-get s :message)
+                                          (if (equal (plist-get s :state) "error")
+                                              "sign-in error"
+                                            "the provider rejected this key: \
+sign in again (M-x qwen-agent-login)"))
+                                      'face 'error)))))
       (let ((w (append (plist-get auth :warnings) (plist-get list :warnings) nil)))
         (when w
           (insert "\n")
@@ -1349,13 +1876,18 @@ in the echo area without blocking Emacs."
           (dolist (x w) (insert "  " x "\n"))))
       (insert (format "\nServer: %s, workspace %s\n"
                       (plist-get (plist-get (qwen-agent--info conn) :serverInfo) :version)
-                      (abbreviate-file-name (qwen-agent--root conn)))))
-    (message "qwen-agent: %s"
+                      (abbreviate-file-name (qwen-agent--root conn))))
+      (insert "\ng: refresh   q: close\n"))
+    (message "qwen-agent: %s%s"
              (if sel
                  (format "%s (%s), %s" (plist-get sel :id) (plist-get sel :authType)
                          (if (and model (eq (plist-get model :available) t))
                              "signed in" "signed out"))
-               "no model selected"))))
+               "no model selected")
+             (if (or problems failed)
+                 (format "; %d problem%s listed" (+ (length problems) (length failed))
+                         (if (= 1 (+ (length problems) (length failed))) "" "s"))
+               ""))))
 
 ;;;###autoload
 (defun qwen-agent-show-config ()
@@ -1396,7 +1928,7 @@ in the echo area without blocking Emacs."
           (cl-loop for (k v) on settings by #'cddr
                    do (insert (format "  %s = %s\n      from %s\n"
                                       (substring (symbol-name k) 1)
-                                      (qwen-agent--json-text (plist-get v :value))
+                                      (qwen-agent--setting-text (plist-get v :value))
                                       (qwen-agent--source-text (plist-get v :source)))))))
       (insert "\n")
       (qwen-agent--insert-heading "Environment")
@@ -1423,6 +1955,46 @@ in the echo area without blocking Emacs."
         (insert "\n")
         (qwen-agent--insert-heading "Warnings")
         (dolist (x w) (insert "  " x "\n"))))))
+
+(defconst qwen-agent--setting-width 100
+  "Widest setting value shown whole in the configuration buffer.")
+
+(defun qwen-agent--model-list-p (value)
+  "Return non-nil when VALUE is a JSON array of objects that have an id."
+  (and (vectorp value) (> (length value) 0)
+       (seq-every-p (lambda (e) (and (consp e) (plist-get e :id))) value)))
+
+(defun qwen-agent--setting-text (value)
+  "Return VALUE, a setting's parsed JSON value, short enough to read.
+Lists of entries with an id (the models of `modelProviders') are
+summed up by their ids.  Another value that fits in
+`qwen-agent--setting-width' is shown whole, a larger one by its
+keys; the file holds the rest."
+  (let ((text (qwen-agent--json-text value)))
+    (cond
+     ((qwen-agent--model-list-p value)
+      (format "%d model%s: %s" (length value) (if (= (length value) 1) "" "s")
+              (mapconcat (lambda (e) (format "%s" (plist-get e :id))) value ", ")))
+     ((<= (length text) qwen-agent--setting-width) text)
+     ((and (consp value) (keywordp (car value)))
+      (concat "{ "
+              (mapconcat
+               (lambda (cell)
+                 (let ((k (substring (symbol-name (car cell)) 1))
+                       (v (cdr cell)))
+                   (cond ((qwen-agent--model-list-p v)
+                          (format "%s: %d (%s)" k (length v)
+                                  (mapconcat (lambda (e) (format "%s" (plist-get e :id)))
+                                             v ", ")))
+                         ((vectorp v) (format "%s: [%d]" k (length v)))
+                         ((and (consp v) (keywordp (car v))) (format "%s: {…}" k))
+                         (t (format "%s: %s" k (truncate-string-to-width
+                                                (qwen-agent--json-text v) 40 nil nil "…"))))))
+               (cl-loop for (k v) on value by #'cddr collect (cons k v))
+               ", ")
+              " }"))
+     ((vectorp value) (format "[%d entries]" (length value)))
+     (t (truncate-string-to-width text qwen-agent--setting-width nil nil "…")))))
 
 (defun qwen-agent--json-text (value)
   "Return VALUE, a parsed JSON value, as compact text."
@@ -1479,12 +2051,34 @@ one's are shown but not applied."
     (message "qwen-agent: %d server%s stopped" (length conns)
              (if (= (length conns) 1) "" "s"))))
 
+;;;###autoload
 (defun qwen-agent-events-buffer ()
   "Show the JSON-RPC events buffer of the current buffer's server."
   (interactive)
   (if-let ((conn (qwen-agent--live)))
       (display-buffer (jsonrpc-events-buffer conn))
     (user-error "qwen-agent: No server runs")))
+
+;;;###autoload
+(defvar qwen-agent-command-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map "l" #'qwen-agent-login)
+    (define-key map "L" #'qwen-agent-logout)
+    (define-key map "m" #'qwen-agent-select-model)
+    (define-key map "t" #'qwen-agent-test-model)
+    (define-key map "s" #'qwen-agent-status)
+    (define-key map "c" #'qwen-agent-show-config)
+    (define-key map "T" #'qwen-agent-trust-folder)
+    (define-key map "r" #'qwen-agent-restart)
+    (define-key map "k" #'qwen-agent-shutdown)
+    (define-key map "e" #'qwen-agent-events-buffer)
+    map)
+  "Keymap of the qwen-agent commands, bound to no key by default.
+Bind it to a prefix of your choice, for example:
+
+  (global-set-key (kbd \"C-c q\") qwen-agent-command-map)
+
+\\{qwen-agent-command-map}")
 
 (defun qwen-agent--kill-emacs ()
   "Stop every server when Emacs exits, without reporting their exit."

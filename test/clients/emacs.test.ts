@@ -6,13 +6,14 @@
 // both). Without Emacs the test is skipped, except under CI where it fails.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startProviderServer } from '../peers/provider-server.js';
+import { DEFAULT_MODELS, startProviderServer } from '../peers/provider-server.js';
 import { envWithout, runEditor, type Run } from '../support/editor-process.js';
+import { SERVER } from '../support/server.js';
 import { startOidc, tail } from '../support/oidc-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,6 +23,34 @@ const TESTS = join(PKG, 'test', 'qwen-agent-tests.el');
 const LINT = join(PKG, 'test', 'qwen-agent-lint.el');
 const INSTALL = 'scripts/install-emacs.sh';
 const PEER_KEY = 'sk-ert-peer-key-0123456789abcdef';
+const DOCS = join(ROOT, 'docs', 'emacs.md');
+/** A model the provider peer answers slowly: a model test that outlasts M-x's hint. */
+const SLOW_MODEL = 'ert-slow-model';
+
+/**
+ * The Emacs Lisp blocks of docs/emacs.md marked `<!-- recipe: NAME -->`, by
+ * name, with the docs' checkout path (~/src/qwen-agent-server) replaced by
+ * this repository: the recipes run as the docs write them.
+ */
+function recipes(): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /<!-- recipe: ([\w-]+) -->\s*```elisp\n([\s\S]*?)```/g;
+  for (const m of readFileSync(DOCS, 'utf8').matchAll(re)) {
+    out.set(m[1]!, m[2]!.replaceAll('~/src/qwen-agent-server', ROOT.replace(/\/$/, '')));
+  }
+  return out;
+}
+
+/**
+ * Starts a real `emacs -nw` (a terminal through util-linux's `script`, so the
+ * init file and the installed packages load as at any start-up) in HOME, with
+ * PROBE loaded after the init file. The probe writes its findings to OUT and
+ * exits Emacs.
+ */
+async function runInteractiveEmacs(bin: string, home: string, probe: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  const cmd = `${bin} -nw -l ${probe}`;
+  return runEditor('script', ['-qec', cmd, '/dev/null'], home, { ...env, HOME: home, TERM: 'xterm' }, 60_000);
+}
 
 /** Variables that would leak the developer's real setup into a test. */
 const SCRUB = /^(OPENAI_|ANTHROPIC_|GEMINI_|GOOGLE_|DASHSCOPE_|BAILIAN_|QWEN_|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$|ALL_PROXY$|all_proxy$)/;
@@ -94,9 +123,88 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
       assert.equal(r.code, 0, `package-lint:\n${r.stdout}${r.stderr}`);
     });
 
+    // Issue 14, item 3: the docs' Emacs 28 recipes, as written, offline (any
+    // network use would go to a dead proxy), then a real start-up.
+    await t.test('docs recipe: package-install-file, then the init file, in Emacs 28', async () => {
+      const r = recipes();
+      const install = r.get('package-install-file');
+      const init = r.get('init');
+      assert.ok(install && init, 'docs/emacs.md lost its package-install-file or init recipe');
+      const h = join(tmp, 'home-pkg');
+      mkdirSync(join(h, '.emacs.d'), { recursive: true });
+      const offline = { ...env, HOME: h, http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9' };
+      writeFileSync(join(h, 'install.el'), install);
+      const inst = await runEditor(emacs.bin, ['--batch', '-l', join(h, 'install.el')], h, offline, 120_000);
+      assert.equal(inst.code, 0, `package-install-file:\n${inst.stdout}${inst.stderr}`);
+      assert.ok(existsSync(join(h, '.emacs.d', 'elpa', 'qwen-agent-0.1.0', 'qwen-agent-autoloads.el')), 'no autoloads were installed');
+      writeFileSync(join(h, '.emacs.d', 'init.el'), init);
+      const out = join(h, 'probe.out');
+      writeFileSync(
+        join(h, 'probe.el'),
+        `(require 'json)
+         (defvar probe-at-start (list qwen-agent-mode (featurep 'qwen-agent) (hash-table-count qwen-agent--connections)
+           (and (fboundp 'qwen-agent-events-buffer) (commandp 'qwen-agent-events-buffer))
+           (keymapp qwen-agent-command-map)))
+         (run-with-idle-timer 3 nil
+           (lambda ()
+             (with-temp-file ${JSON.stringify(out)}
+               (insert (json-encode (list :atStart probe-at-start
+                                          :lighter (substring-no-properties (qwen-agent-mode-line-string))
+                                          :help (get-text-property 1 'help-echo (qwen-agent-mode-line-string))))))
+             (kill-emacs 0)))
+`,
+      );
+      const run = await runInteractiveEmacs(emacs.bin, h, join(h, 'probe.el'), offline);
+      assert.ok(existsSync(out), `the probe wrote nothing\n${tail(run.stdout)}\n${tail(run.stderr)}`);
+      const got = JSON.parse(readFileSync(out, 'utf8')) as { atStart: unknown[]; lighter: string; help: string };
+      // At start-up: the mode is on and its lighter there, no server started, every command autoloaded.
+      assert.deepEqual(got.atStart, [true, true, 0, true, true]);
+      // Installed from a file, with no server on PATH: the lighter says so, and names what to do.
+      assert.equal(got.lighter, ' Qwen[no server]');
+      assert.match(got.help, /qwen-agent-server-command/);
+    });
+
+    await t.test('docs recipe: load-path, in Emacs 28, starts the server when idle', async () => {
+      const init = recipes().get('load-path');
+      assert.ok(init, 'docs/emacs.md lost its load-path recipe');
+      const h = join(tmp, 'home-lp');
+      mkdirSync(join(h, '.emacs.d'), { recursive: true });
+      writeFileSync(join(h, '.emacs.d', 'init.el'), init);
+      const out = join(h, 'probe.out');
+      writeFileSync(
+        join(h, 'probe.el'),
+        `(require 'json)
+         (defvar probe-at-start (list qwen-agent-mode (hash-table-count qwen-agent--connections)))
+         ;; The server under test, as a person sets qwen-agent-server-command.
+         (setq qwen-agent-server-command (list "node" ${JSON.stringify(SERVER)}))
+         (run-with-idle-timer 2 nil
+           (lambda ()
+             (let ((deadline (+ (float-time) 20)))
+               (while (and (< (float-time) deadline)
+                           (member (qwen-agent-mode-line-string) '(" Qwen[off]" " Qwen[starting]")))
+                 (accept-process-output nil 0.1)))
+             (with-temp-file ${JSON.stringify(out)}
+               (insert (json-encode (list :atStart probe-at-start
+                                          :lighter (substring-no-properties (qwen-agent-mode-line-string))))))
+             (kill-emacs 0)))
+`,
+      );
+      const run = await runInteractiveEmacs(emacs.bin, h, join(h, 'probe.el'), { ...env, HOME: h });
+      assert.ok(existsSync(out), `the probe wrote nothing\n${tail(run.stdout)}\n${tail(run.stderr)}`);
+      const got = JSON.parse(readFileSync(out, 'utf8')) as { atStart: unknown[]; lighter: string };
+      assert.deepEqual(got.atStart, [true, 0]);
+      // The server started by itself and answered: a fresh HOME has no model selected.
+      assert.equal(got.lighter, ' Qwen[no model]');
+    });
+
     // The ERT suite, against the real server and loopback peers.
-    assert.ok(existsSync(join(ROOT, 'dist', 'server.js')), 'dist/server.js is missing: run npm run build');
-    const provider = await startProviderServer({ keys: [PEER_KEY] });
+    // The bundle under test: dist/, or the folder QAS_DIST names.
+    assert.ok(existsSync(SERVER), `${SERVER} is missing: run npm run build`);
+    const provider = await startProviderServer({
+      keys: [PEER_KEY],
+      models: { openai: [...DEFAULT_MODELS.openai, SLOW_MODEL] },
+      behaviour: (req) => (req.model === SLOW_MODEL ? { delayMs: 3000 } : undefined),
+    });
     const oidc = await startOidc(env);
     const results = join(tmp, 'ert-results.jsonl');
     let run: Run;
@@ -107,7 +215,8 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
         {
           ...env,
           QWEN_AGENT_ERT_RESULTS: results,
-          QWEN_AGENT_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY }),
+          QWEN_AGENT_TEST_SERVER: SERVER,
+          QWEN_AGENT_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY, slowModel: SLOW_MODEL }),
           QWEN_AGENT_TEST_OIDC: oidc.info,
         },
         12 * 60_000,

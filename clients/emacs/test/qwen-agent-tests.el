@@ -3,7 +3,8 @@
 ;;; Commentary:
 
 ;; These tests drive the real qwen-agent-server (dist/server.js of this
-;; repository: build it first with `npm run build') in a temporary
+;; repository, or the file QWEN_AGENT_TEST_SERVER names: build it first
+;; with `npm run build') in a temporary
 ;; HOME, with every provider variable removed from its environment.
 ;; Nothing reaches the network but 127.0.0.1.
 ;;
@@ -39,6 +40,16 @@
               "https_proxy=" "NO_PROXY=" "no_proxy=" "ALL_PROXY=" "all_proxy="))
   "Environment entries that would leak a real setup into a test.")
 
+(defun qwen-agent-tests--server ()
+  "Return the server under test: QWEN_AGENT_TEST_SERVER, else dist/server.js."
+  (let ((file (getenv "QWEN_AGENT_TEST_SERVER")))
+    (if (and file (not (string-empty-p file)))
+        file
+      (expand-file-name "dist/server.js" qwen-agent-tests--repo))))
+
+(defconst qwen-agent-tests--initial-env process-environment
+  "The environment Emacs started with, where the peers are described.")
+
 (defvar qwen-agent-tests--root nil "The sandbox of the running test.")
 (defvar qwen-agent-tests--home nil "The HOME of the running test's servers.")
 (defvar qwen-agent-tests--project nil "The project folder of the running test.")
@@ -67,8 +78,7 @@
           (qwen-agent-tests--project (expand-file-name "work/project"
                                                        qwen-agent-tests--root))
           (etc (expand-file-name "etc" qwen-agent-tests--root))
-          (qwen-agent-server-command
-           (list "node" (expand-file-name "dist/server.js" qwen-agent-tests--repo)))
+          (qwen-agent-server-command (list "node" (qwen-agent-tests--server)))
           (qwen-agent-server-args nil)
           (qwen-agent-server-scope 'global)
           (qwen-agent-open-browser nil)
@@ -86,6 +96,11 @@
                  (concat "QWEN_CODE_TRUSTED_FOLDERS_PATH="
                          (expand-file-name ".qwen/trustedFolders.json"
                                            qwen-agent-tests--home))
+                 ;; Nothing leaves 127.0.0.1: a request to any other host (a
+                 ;; preset's key check) goes to a proxy that refuses it.
+                 "HTTPS_PROXY=http://127.0.0.1:9"
+                 "HTTP_PROXY=http://127.0.0.1:9"
+                 "NO_PROXY=127.0.0.1,localhost"
                  ;; Unreachable unless a test points them at its peer.
                  "QWEN_OAUTH_DEVICE_AUTHORIZATION_URL=http://127.0.0.1:9/device"
                  "QWEN_OAUTH_TOKEN_URL=http://127.0.0.1:9/token")))
@@ -145,7 +160,9 @@ Fail the test naming WHAT when it does not."
 Read it from the environment variable VAR when set, else start
 test/peers/SCRIPT with ARGS and read the line it prints.  Fail the
 test when the script does not exist."
-  (let ((json (getenv var)))
+  ;; The environment Emacs started with: the sandbox scrubs QWEN_ names.
+  (let ((json (let ((process-environment qwen-agent-tests--initial-env))
+                (getenv var))))
     (if (and json (not (string-empty-p json)))
         (json-parse-string json :object-type 'plist)
       (let ((file (expand-file-name (concat "test/peers/" script)
@@ -187,7 +204,7 @@ test when the script does not exist."
            (prompts nil))
       (cl-letf (((symbol-function 'read-passwd)
                  (lambda (prompt &rest _) (push prompt prompts) (copy-sequence key))))
-        (qwen-agent-login "api-key" "openai" "OPENAI_API_KEY"))
+        (qwen-agent-login "api-key" :authType "openai" :envKey "OPENAI_API_KEY"))
       (should (string-match-p "OPENAI_API_KEY" (car prompts)))
       (let* ((env (expand-file-name ".qwen/.env" qwen-agent-tests--home))
              (text (qwen-agent-tests--read env)))
@@ -221,10 +238,13 @@ test when the script does not exist."
     (let ((key "sk-not-a-plan-key-0123456789abcd")
           (conn (qwen-agent-tests--ready)))
       (cl-letf (((symbol-function 'read-passwd) (lambda (&rest _) (copy-sequence key))))
-        (let ((err (should-error (qwen-agent-login "coding-plan" nil nil "global")
+        (let ((err (should-error (qwen-agent-login "coding-plan" :region "global")
                                  :type 'user-error)))
           (should (string-prefix-p "qwen-agent: " (cadr err)))
           (should (string-match-p "sk-sp-" (cadr err)))
+          ;; In words, not the protocol's: no method name, no "invalid params".
+          (should-not (string-search "auth/login" (cadr err)))
+          (should-not (string-search "invalid params" (cadr err)))
           (should-not (string-search key (cadr err)))))
       (should-not (string-search key (qwen-agent-tests--events conn)))
       (should-not (string-search key (qwen-agent-tests--messages)))
@@ -337,7 +357,10 @@ test when the script does not exist."
        10 "the mode line to flag the settings error")
       (should (string-match-p "JSON error"
                               (get-text-property 1 'help-echo
-                                                 (qwen-agent-mode-line-string)))))))
+                                                 (qwen-agent-mode-line-string))))
+      ;; No tooltips in a terminal: the echo area said it, once, in words.
+      (should (string-match-p "qwen-agent: .*settings\\.json.*JSON error.*(M-x qwen-agent-status \
+lists every problem)" (qwen-agent-tests--messages))))))
 
 (ert-deftest qwen-agent-tests-server-death ()
   "A server that dies is reported, and the next command starts a new one."
@@ -382,7 +405,7 @@ test when the script does not exist."
       (let* ((err (should-error (qwen-agent--request "auth/status" (make-hash-table))
                                 :type 'user-error))
              (conn (gethash 'global qwen-agent--connections)))
-        (should (string-match-p "did not answer initialize within 1 s" (cadr err)))
+        (should (string-match-p "did not answer within 1 s of starting" (cadr err)))
         (qwen-agent-tests--wait (lambda () (not (qwen-agent--live))) 5 "the stop")
         (should-not (and conn (jsonrpc-running-p conn))))
       (should (string-match-p "Qwen\\[exited\\]" (qwen-agent-mode-line-string))))))
@@ -444,12 +467,13 @@ test when the script does not exist."
     (qwen-agent-tests--ready)
     (cl-letf (((symbol-function 'read-passwd)
                (lambda (&rest _) (copy-sequence "sk-ert-logout-0123456789abcd"))))
-      (qwen-agent-login "api-key" "anthropic" nil))
+      (qwen-agent-login "api-key" :authType "anthropic"))
     (let ((env (expand-file-name ".qwen/.env" qwen-agent-tests--home)))
       (should (string-search "ANTHROPIC_API_KEY=" (qwen-agent-tests--read env)))
       (cl-letf (((symbol-function 'completing-read)
                  (lambda (_prompt table &rest _)
-                   (car (all-completions "Anthropic" table)))))
+                   ;; Short names, without spaces: the variable.
+                   (car (all-completions "ANTHROPIC" table)))))
         (call-interactively #'qwen-agent-logout))
       (should-not (string-search "ANTHROPIC_API_KEY=" (or (qwen-agent-tests--read env) ""))))))
 
@@ -484,7 +508,11 @@ test when the script does not exist."
                (plist-get peer :url)))
       (qwen-agent-tests--ready)
       (cl-letf (((symbol-function 'read-passwd) (lambda (&rest _) (copy-sequence key))))
-        (qwen-agent-login "api-key" "openai" "ERT_PEER_KEY"))
+        (qwen-agent-login "api-key" :authType "openai" :envKey "ERT_PEER_KEY"))
+      ;; What the sign-in did, from the server's answer: the provider's
+      ;; verdict and the keys written.
+      (should (string-search "the provider accepted the key" (qwen-agent-tests--messages)))
+      (should (string-match-p "wrote ERT_PEER_KEY in .*\\.env" (qwen-agent-tests--messages)))
       (qwen-agent-test-model (list :id "qwen3-coder-plus" :authType "openai"))
       ;; The command returned at once; the answer arrives later.
       (should (string-search "Testing qwen3-coder-plus" (qwen-agent-tests--messages)))
@@ -539,6 +567,9 @@ asks, and the mode line follows."
            (changes nil)
            (qwen-agent-auth-changed-functions (list (lambda (p) (push p changes))))
            (qwen-agent-mode t))
+      ;; Qwen Code 0.24 uses a Qwen OAuth credential only with useExternal.
+      (qwen-agent-tests--write (qwen-agent-tests--user-settings)
+                               "{\"security\": {\"auth\": {\"useExternal\": true}}}\n")
       (qwen-agent-tests--ready)
       (qwen-agent-select-model (list :id "coder-model" :authType "qwen-oauth"))
       (qwen-agent-tests--wait
@@ -554,6 +585,8 @@ asks, and the mode line follows."
         (should (string-search code (qwen-agent-tests--login-text)))
         (should (string-search (plist-get login :uri) (qwen-agent-tests--login-text)))
         (should (equal (current-kill 0 t) code))
+        ;; The server's notice for Qwen OAuth, from its menu.
+        (should (string-search "free tier ended" (qwen-agent-tests--login-text)))
         (should (string-match-p "signing in" (qwen-agent-mode-line-string)))
         (qwen-agent-tests--wait (lambda () opened) 10 "window/showDocument")
         (should (equal (car opened) (plist-get login :uri)))
@@ -592,8 +625,9 @@ asks, and the mode line follows."
         (should (eq (key-binding (kbd "C-g")) #'qwen-agent-login-cancel))
         (qwen-agent-login-cancel))
       (qwen-agent-tests--wait
-       (lambda () (string-search "Sign-in failed: cancelled" (qwen-agent-tests--login-text)))
+       (lambda () (string-search "Sign-in cancelled." (qwen-agent-tests--login-text)))
        15 "the cancellation")
+      (should-not (string-search "failed" (qwen-agent-tests--login-text)))
       (should-not opened)
       (should-not (qwen-agent--login (qwen-agent--live))))))
 
@@ -630,10 +664,11 @@ and the mode line."
       (with-current-buffer qwen-agent--login-buffer
         (execute-kbd-macro "q"))
       (qwen-agent-tests--wait
-       (lambda () (string-search "Sign-in failed: cancelled" (qwen-agent-tests--login-text)))
+       (lambda () (string-search "Sign-in cancelled." (qwen-agent-tests--login-text)))
        10 "the cancellation")
-      (should (string-search "qwen-agent: Qwen OAuth sign-in failed: cancelled"
+      (should (string-search "qwen-agent: Qwen OAuth sign-in cancelled"
                              (qwen-agent-tests--messages)))
+      (should-not (string-search "sign-in failed" (qwen-agent-tests--messages)))
       ;; Second sign-in, no browser: the link is only shown; then approved.
       (setq opened nil)
       (let ((qwen-agent-open-browser nil))
@@ -679,6 +714,496 @@ and the mode line."
                        (file-truename (expand-file-name "dist/server.js"
                                                         qwen-agent-tests--repo))))
         (should (equal (nthcdr 2 cmd) '("--stdio" "--log-file" "/tmp/x.log")))))))
+
+;;;; Issue 14: what a first-time user hit
+
+(defun qwen-agent-tests--use-fixture (json)
+  "Serve the current sandbox from the fixture server answering JSON.
+Return the file where it logs the requests it got."
+  (let ((file (expand-file-name "fixture.json" qwen-agent-tests--root))
+        (log (expand-file-name "fixture-requests.jsonl" qwen-agent-tests--root)))
+    (qwen-agent-tests--write file json)
+    (setq qwen-agent-server-command
+          (list "node" (expand-file-name "clients/emacs/test/fixture-server.mjs"
+                                         qwen-agent-tests--repo)))
+    (setq qwen-agent-server-environment
+          (append (list (concat "QWEN_AGENT_FIXTURE=" file)
+                        (concat "QWEN_AGENT_FIXTURE_LOG=" log))
+                  qwen-agent-server-environment))
+    log))
+
+(defun qwen-agent-tests--requests (log method)
+  "Return the params of every METHOD request in the fixture's LOG."
+  (when (file-exists-p log)
+    (with-temp-buffer
+      (insert-file-contents log)
+      (cl-loop for line in (split-string (buffer-string) "\n" t)
+               for msg = (json-parse-string line :object-type 'plist
+                                            :false-object :json-false)
+               when (equal (plist-get msg :method) method)
+               collect (plist-get msg :params)))))
+
+(defconst qwen-agent-tests--fixture-key "ert-fixture-key-0123456789"
+  "The key the fixture server expects.")
+
+(defconst qwen-agent-tests--fixture
+  "{\"expectKey\": \"ert-fixture-key-0123456789\",
+ \"menu\": [
+  {\"id\": \"qwen-oauth\", \"label\": \"Qwen OAuth\", \"authType\": \"qwen-oauth\",
+   \"notice\": \"The free tier ended on 2026-04-15.\", \"fields\": []},
+  {\"id\": \"ert-plan\", \"label\": \"ERT Fixture Plan\", \"group\": \"Fixture presets\",
+   \"description\": \"a preset only this test knows\", \"authType\": \"openai\",
+   \"envKey\": \"ERT_PLAN_API_KEY\", \"notice\": \"Billed per token.\",
+   \"fields\": [
+    {\"name\": \"region\", \"label\": \"Region\", \"default\": \"south\",
+     \"choices\": [{\"value\": \"north\", \"label\": \"North Pole\", \"detail\": \"north.ert.example\"},
+                   {\"value\": \"south\", \"label\": \"South Pole\", \"detail\": \"south.ert.example\"}]},
+    {\"name\": \"apiKey\", \"label\": \"ERT key\", \"secret\": true, \"rule\": \"starts with ert-\"}]},
+  {\"id\": \"api-key\", \"label\": \"Another API key\", \"authType\": \"openai\",
+   \"fields\": [
+    {\"name\": \"authType\", \"label\": \"Auth type\",
+     \"choices\": [{\"value\": \"openai\", \"label\": \"OpenAI-compatible\"},
+                   {\"value\": \"anthropic\", \"label\": \"Anthropic\"}]},
+    {\"name\": \"envKey\", \"label\": \"Variable\", \"optional\": true, \"placeholder\": \"OPENAI_API_KEY\"},
+    {\"name\": \"apiKey\", \"label\": \"API key\", \"secret\": true}]}],
+ \"status\": {\"active\": \"openai\", \"activeSource\": null, \"methods\": [
+  {\"id\": \"ert-plan\", \"label\": \"ERT Fixture Plan\", \"login\": \"ert-plan\", \"authType\": \"openai\",
+   \"state\": \"signedIn\", \"envKey\": \"ERT_PLAN_API_KEY\", \"region\": \"south\", \"verified\": false,
+   \"credential\": {\"redacted\": \"ert…beef\", \"source\": {\"layer\": \"dotenv\", \"scope\": \"home\"}}},
+  {\"id\": \"api-key:anthropic:ANTHROPIC_API_KEY\", \"label\": \"Anthropic key (ANTHROPIC_API_KEY)\",
+   \"login\": \"api-key\", \"authType\": \"anthropic\", \"state\": \"signedIn\",
+   \"envKey\": \"ANTHROPIC_API_KEY\", \"verified\": true, \"expiresAt\": \"2099-01-01T12:00:00Z\"}]},
+ \"login\": {
+  \"ert-plan\": {\"state\": \"signedIn\", \"envKey\": \"ERT_PLAN_API_KEY\", \"storedIn\": \"/ert/home/.qwen/.env\",
+   \"credential\": {\"redacted\": \"ert…6789\", \"source\": {\"layer\": \"dotenv\", \"scope\": \"home\"}},
+   \"verified\": true,
+   \"selected\": {\"authType\": \"openai\", \"id\": \"ert-model-1\", \"source\": {\"layer\": \"settings\", \"scope\": \"user\"}},
+   \"changed\": [{\"path\": \"/ert/home/.qwen/settings.json\",
+                  \"keys\": [\"modelProviders.openai\", \"security.auth.selectedType\", \"model.name\"]}]},
+  \"api-key\": {\"error\": {\"code\": -32602,
+   \"message\": \"invalid params for auth/login: apiKey: the key has white space or control characters in it\",
+   \"data\": {\"issues\": [{\"path\": [\"apiKey\"], \"code\": \"custom\",
+                            \"message\": \"the key has white space or control characters in it\"}]}}}},
+ \"diagnostics\": [{\"uri\": \"file:///ert/home/.qwen/settings.json\", \"diagnostics\": [
+  {\"range\": {\"start\": {\"line\": 2, \"character\": 4}, \"end\": {\"line\": 2, \"character\": 5}},
+   \"severity\": 1, \"message\": \"trailing comma: Qwen Code refuses this file\"}]}],
+ \"config\": {\"cwd\": \"/ert/project\", \"layers\": [], \"dotenvFiles\": [], \"settings\": {}, \"env\": {},
+  \"diagnostics\": [{\"path\": \"/ert/project/.qwen/settings.json\", \"severity\": \"error\",
+                     \"message\": \"modelProviders.openai[0].envKey: not an environment variable name\"}]}}"
+  "A fixture whose menu has a preset the real server does not have.")
+
+(defun qwen-agent-tests--completion (table)
+  "Return what a completion UI would show of TABLE.
+A plist: :cands, the candidates, and :annot and :group, alists
+from each candidate to its annotation and group title."
+  (let* ((meta (cdr (funcall table "" nil 'metadata)))
+         (annot (alist-get 'annotation-function meta))
+         (group (alist-get 'group-function meta))
+         (cands (all-completions "" table)))
+    (list :cands cands
+          :annot (mapcar (lambda (c) (cons c (and annot (funcall annot c)))) cands)
+          :group (mapcar (lambda (c) (cons c (and group (funcall group c nil)))) cands))))
+
+(ert-deftest qwen-agent-tests-login-menu-from-server ()
+  "The sign-in menu is the server's: a preset only it knows appears, with its fields.
+Issue 14, item 6: candidates are short ids (SPC completes them
+whole) annotated with labels; the region is offered with its
+labels and hosts; the rule is in the key prompt; the result says
+whether the provider accepted the key, what it selected and wrote."
+  (qwen-agent-tests--with-sandbox
+    (let ((log (qwen-agent-tests--use-fixture qwen-agent-tests--fixture))
+          (reads nil) (prompts nil)
+          (answers (list "ert-plan" "north")))
+      (qwen-agent-tests--ready)
+      (cl-letf (((symbol-function 'completing-read)
+                 (lambda (prompt table &rest _)
+                   (push (cons prompt (qwen-agent-tests--completion table)) reads)
+                   (pop answers)))
+                ((symbol-function 'read-passwd)
+                 (lambda (prompt &rest _)
+                   (push prompt prompts)
+                   (copy-sequence qwen-agent-tests--fixture-key))))
+        (call-interactively #'qwen-agent-login))
+      (setq reads (nreverse reads))
+      (let* ((menu (cdr (nth 0 reads)))
+             (region (cdr (nth 1 reads)))
+             (annot (plist-get menu :annot)))
+        (should (string-prefix-p "Sign in with" (car (nth 0 reads))))
+        (should (equal (plist-get menu :cands) '("qwen-oauth" "ert-plan" "api-key")))
+        (dolist (c (plist-get menu :cands)) (should-not (string-search " " c)))
+        (should (string-search "ERT Fixture Plan" (cdr (assoc "ert-plan" annot))))
+        (should (string-search "a preset only this test knows" (cdr (assoc "ert-plan" annot))))
+        (should (string-search "Billed per token." (cdr (assoc "ert-plan" annot))))
+        (should (string-search "signed in ert…beef" (cdr (assoc "ert-plan" annot))))
+        (should (string-search "free tier ended" (cdr (assoc "qwen-oauth" annot))))
+        (should (equal (cdr (assoc "ert-plan" (plist-get menu :group))) "Fixture presets"))
+        ;; An entry without a group is one of its own: the server's order holds.
+        (should (equal (cdr (assoc "qwen-oauth" (plist-get menu :group))) "Qwen OAuth"))
+        (should (equal (cdr (assoc "api-key" (plist-get menu :group))) "Another API key"))
+        ;; The region field, with the server's choices and default.
+        (should (string-match-p "\\`Region (default south)" (car (nth 1 reads))))
+        (should (equal (plist-get region :cands) '("north" "south")))
+        (should (string-search "North Pole" (cdr (assoc "north" (plist-get region :annot)))))
+        (should (string-search "north.ert.example" (cdr (assoc "north" (plist-get region :annot))))))
+      (should (equal (length prompts) 1))
+      (should (string-search "ERT key" (car prompts)))
+      (should (string-search "ERT_PLAN_API_KEY" (car prompts)))
+      (should (string-search "starts with ert-" (car prompts)))
+      (let ((login (car (qwen-agent-tests--requests log "auth/login"))))
+        (should (equal (plist-get login :method) "ert-plan"))
+        (should (equal (plist-get login :region) "north"))
+        (should (equal (plist-get login :apiKey) "<the expected key>")))
+      (let ((msgs (qwen-agent-tests--messages)))
+        (should (string-search "Signed in with ERT Fixture Plan" msgs))
+        (should (string-search "the provider accepted the key" msgs))
+        (should (string-search "model ert-model-1 (openai) selected" msgs))
+        (should (string-search "wrote modelProviders.openai, security.auth.selectedType, \
+model.name in /ert/home/.qwen/settings.json" msgs))
+        (should-not (string-search qwen-agent-tests--fixture-key msgs)))
+      (should-not (string-search qwen-agent-tests--fixture-key (format "%S" command-history))))))
+
+(ert-deftest qwen-agent-tests-login-fields-from-lisp ()
+  "From Lisp, given fields are sent as they are and defaults are the server's.
+The server's complaint about a field names it as the menu does,
+without the protocol's words."
+  (qwen-agent-tests--with-sandbox
+    (let ((log (qwen-agent-tests--use-fixture qwen-agent-tests--fixture)))
+      (qwen-agent-tests--ready)
+      (cl-letf (((symbol-function 'completing-read)
+                 (lambda (&rest _) (ert-fail "nothing should be asked but the key")))
+                ((symbol-function 'read-string)
+                 (lambda (&rest _) (ert-fail "nothing should be asked but the key")))
+                ((symbol-function 'read-passwd)
+                 (lambda (&rest _) (copy-sequence qwen-agent-tests--fixture-key))))
+        ;; A field with a default is left to the server.
+        (qwen-agent-login "ert-plan")
+        (let ((err (should-error (qwen-agent-login "api-key" :authType "anthropic")
+                                 :type 'user-error)))
+          (should (equal (cadr err) "qwen-agent: API key: the key has white space \
+or control characters in it")))
+        (should-error (qwen-agent-login "no-such-method") :type 'user-error))
+      (let ((logins (qwen-agent-tests--requests log "auth/login")))
+        (should (equal (length logins) 2))
+        (should-not (plist-member (nth 0 logins) :region))
+        (should (equal (plist-get (nth 1 logins) :authType) "anthropic"))
+        (should-not (plist-member (nth 1 logins) :envKey))))))
+
+(ert-deftest qwen-agent-tests-login-menu-real-server ()
+  "The real server's menu: every entry of `auth/methods', by id, in its order."
+  (qwen-agent-tests--with-sandbox
+    (let* ((conn (qwen-agent-tests--ready))
+           (reads nil) (prompts nil) (models-offered nil))
+      (unless (qwen-agent--supports-p conn "auth/methods")
+        (ert-skip "the server under test does not answer auth/methods yet"))
+      (let* ((menu (append (plist-get (qwen-agent--request "auth/methods" (make-hash-table))
+                                      :methods)
+                           nil))
+             (ids (mapcar (lambda (o) (plist-get o :id)) menu))
+             (plan (cl-find "coding-plan" menu :key (lambda (o) (plist-get o :id))
+                            :test #'equal))
+             (region (cl-find "region" (append (plist-get plan :fields) nil)
+                              :key (lambda (f) (plist-get f :name)) :test #'equal)))
+        (should (equal (car ids) "qwen-oauth"))
+        (should (equal (car (last ids)) "api-key"))
+        (should plan)
+        (cl-letf (((symbol-function 'completing-read)
+                   (lambda (prompt table &rest _)
+                     (push (cons prompt (qwen-agent-tests--completion table)) reads)
+                     (if (= (length reads) 1) "coding-plan"
+                       (car (last (plist-get (cdar reads) :cands))))))
+                  ((symbol-function 'read-string)
+                   (lambda (_prompt &optional _initial _history default &rest _)
+                     (or default "")))
+                  ((symbol-function 'completing-read-multiple)
+                   (lambda (_prompt table &rest _)
+                     (setq models-offered (all-completions "" table))
+                     nil))
+                  ((symbol-function 'read-passwd)
+                   (lambda (prompt &rest _)
+                     (push prompt prompts)
+                     ;; Stop before anything is sent: no key leaves 127.0.0.1.
+                     (signal 'quit nil))))
+          (condition-case nil (call-interactively #'qwen-agent-login) (quit nil)))
+        (setq reads (nreverse reads))
+        (let ((shown (cdr (car reads))))
+          (should (equal (plist-get shown :cands) ids))
+          (dolist (o menu)
+            (should-not (string-search " " (plist-get o :id)))
+            (should (string-search (plist-get o :label)
+                                   (cdr (assoc (plist-get o :id) (plist-get shown :annot)))))))
+        (when region
+          (should (equal (plist-get (cdr (nth 1 reads)) :cands)
+                         (mapcar (lambda (c) (plist-get c :value))
+                                 (append (plist-get region :choices) nil)))))
+        ;; The preset's models are offered by their ids.
+        (when-let ((models (cl-find "models" (append (plist-get plan :fields) nil)
+                                    :key (lambda (f) (plist-get f :name)) :test #'equal)))
+          (when (vectorp (plist-get models :default))
+            (should (equal models-offered (append (plist-get models :default) nil)))))
+        (should (= (length prompts) 1))
+        (when-let ((rule (cl-some (lambda (f) (plist-get f :rule))
+                                  (append (plist-get plan :fields) nil))))
+          (should (string-search rule (car prompts))))))))
+
+(ert-deftest qwen-agent-tests-status-lists-every-problem ()
+  "The status buffer names every settings error and every key that failed its check.
+Issue 14, items 4, 5 and 9: it is selected (q closes it), a new
+settings error is said in the echo area, and the region, the
+expiry and the provider's verdict are shown."
+  (qwen-agent-tests--with-sandbox
+    (qwen-agent-tests--use-fixture qwen-agent-tests--fixture)
+    (let ((conn (qwen-agent-tests--ready)))
+      (qwen-agent-tests--wait (lambda () (qwen-agent--diagnostics conn)) 10 "the diagnostics")
+      (should (string-search "qwen-agent: /ert/home/.qwen/settings.json:3: trailing comma: \
+Qwen Code refuses this file (M-x qwen-agent-status lists every problem)"
+                             (qwen-agent-tests--messages)))
+      (qwen-agent-status)
+      (should (equal (buffer-name (window-buffer (selected-window))) "*qwen-agent status*"))
+      (with-current-buffer "*qwen-agent status*"
+        (let ((text (buffer-string)))
+          (should (string-search "/ert/home/.qwen/settings.json:3 error: trailing comma" text))
+          (should (string-search "/ert/project/.qwen/settings.json error: \
+modelProviders.openai[0].envKey: not an environment variable name" text))
+          (should (string-search "ERT_PLAN_API_KEY (ERT Fixture Plan): the provider \
+rejected this key" text))
+          (should (string-search "region: south" text))
+          (should (string-search "failed its check with the provider" text))
+          (should (string-search "accepted by the provider" text))
+          (should (string-match-p "expires 2099-01-01 [0-9][0-9]:[0-9][0-9] (in [0-9]+ days)"
+                                  text)))
+        (should (eq (key-binding "q") #'quit-window)))
+      (should (string-search "3 problems listed" (qwen-agent-tests--messages)))
+      (qwen-agent-show-config)
+      (should (equal (buffer-name (window-buffer (selected-window))) "*qwen-agent config*")))))
+
+(ert-deftest qwen-agent-tests-settings-error-named-in-status-real-server ()
+  "With the real server, a broken settings file is named in the status buffer."
+  (qwen-agent-tests--with-sandbox
+    (qwen-agent-tests--write (qwen-agent-tests--user-settings) "{ \"model\": { \"name\": ")
+    (qwen-agent-tests--ready)
+    (qwen-agent-status)
+    (with-current-buffer "*qwen-agent status*"
+      (should (string-match-p "settings\\.json\\(:[0-9]+\\)? error: .*JSON error"
+                              (buffer-string))))))
+
+(ert-deftest qwen-agent-tests-oauth-code-reaches-terminal-clipboard ()
+  "In a terminal the OAuth code also goes out as OSC 52 (issue 14, item 2)."
+  (qwen-agent-tests--with-sandbox
+    (let* ((qwen-agent-server-command
+            (list "node" (expand-file-name "clients/emacs/test/fake-oauth-server.mjs"
+                                           qwen-agent-tests--repo)))
+           (qwen-agent-clipboard t)
+           (sent nil))
+      (qwen-agent-tests--ready)
+      (cl-letf (((symbol-function 'send-string-to-terminal)
+                 (lambda (s &rest _) (push s sent))))
+        (qwen-agent-login "qwen-oauth")
+        (qwen-agent-tests--wait
+         (lambda () (string-search "FAKE-001" (qwen-agent-tests--login-text))) 10 "the code")
+        (should (equal sent (list (format "\e]52;c;%s\a" (base64-encode-string "FAKE-001")))))
+        (should (string-search "terminal's clipboard" (qwen-agent-tests--login-text)))
+        (should (string-match-p "(in [0-9]+ min)" (qwen-agent-tests--login-text)))
+        ;; Inside tmux the sequence is passed through to the outer terminal.
+        (setq sent nil)
+        (with-current-buffer qwen-agent--login-buffer
+          (let ((process-environment (cons "TMUX=/tmp/tmux-1/default,1,0"
+                                           process-environment)))
+            (qwen-agent-login-copy-code)))
+        (should (equal sent (list (format "\ePtmux;\e\e]52;c;%s\a\e\\"
+                                          (base64-encode-string "FAKE-001")))))
+        ;; Never in a graphical frame's place when asked not to.
+        (setq sent nil)
+        (let ((qwen-agent-clipboard nil))
+          (with-current-buffer qwen-agent--login-buffer (qwen-agent-login-copy-code)))
+        (should-not sent)
+        (should (equal (current-kill 0 t) "FAKE-001"))))))
+
+(ert-deftest qwen-agent-tests-test-model-survives-mx-hint ()
+  "The result of M-x qwen-agent-test-model stays in the echo area (item 1).
+Emacs's hint \"You can run the command ... with ...\" puts back the
+message it covered when it ends; the result must not be lost to
+the \"Testing…\" it covered."
+  (qwen-agent-tests--with-sandbox
+    (let* ((default-key "sk-ert-peer-key-0123456789abcdef")
+           (peer (qwen-agent-tests--peer "QWEN_AGENT_TEST_PROVIDER"
+                                         "provider-server-cli.ts"
+                                         "--key" default-key "--exit-on-stdin-end"))
+           (key (or (plist-get peer :key) default-key))
+           (slow (or (plist-get peer :slowModel)
+                     (ert-skip "needs the slow model of test/clients/emacs.test.ts")))
+           (echo nil)
+           (real-message (symbol-function 'message))
+           (map (make-sparse-keymap))
+           (old-map (current-global-map)))
+      (qwen-agent-tests--write
+       (qwen-agent-tests--user-settings)
+       (format "{\"modelProviders\": {\"openai\": [{\"id\": %S, \"baseUrl\": %S,
+ \"envKey\": \"ERT_PEER_KEY\", \"generationConfig\": {\"maxRetries\": 0}}]}}"
+               slow (plist-get peer :url)))
+      (qwen-agent-tests--ready)
+      (cl-letf (((symbol-function 'read-passwd) (lambda (&rest _) (copy-sequence key))))
+        (qwen-agent-login "api-key" :authType "openai" :envKey "ERT_PEER_KEY"))
+      (set-keymap-parent map old-map)
+      (define-key map (kbd "C-c x") #'qwen-agent-test-model)
+      (use-global-map map)
+      (unwind-protect
+          ;; The echo area, as batch mode has none: what `message' showed
+          ;; last.  HINT is what it showed when the hint came, RESTORED
+          ;; non-nil once the hint put that back.
+          (let ((hint nil) (restored nil))
+            (cl-letf (((symbol-function 'message)
+                       (lambda (fmt &rest args)
+                         (let ((text (and fmt (apply #'format-message fmt args))))
+                           (cond ((and text (string-prefix-p "You can run the command" text))
+                                  (setq hint (list echo)))
+                                 ((and hint (not restored) (equal text (car hint))
+                                       (not (string-search "works" (or text ""))))
+                                  (setq restored t)))
+                           (setq echo text))
+                         (apply real-message fmt args)))
+                      ((symbol-function 'current-message) (lambda () echo))
+                      ((symbol-function 'completing-read) (lambda (&rest _) slow)))
+              ;; The hint comes 2 s after the command, for 2 s; the
+              ;; provider answers the slow model after 3 s, while it shows.
+              (let ((suggest-key-bindings 2))
+                (with-no-warnings   ; interactive-only: this is what M-x runs
+                  (execute-extended-command nil "qwen-agent-test-model"
+                                            "qwen-agent-test-model"))
+                ;; As the command loop does once the command returned.
+                (setq real-last-command 'qwen-agent-test-model)
+                (should (string-prefix-p "qwen-agent: Testing" echo))
+                (qwen-agent-tests--wait (lambda () restored) 20 "the hint to end")
+                (should (string-match-p "works ([0-9]+ ms)" (qwen-agent-tests--messages)))
+                (should (string-prefix-p "qwen-agent: Testing" (car hint)))
+                (let ((deadline (+ (float-time) 1.0)))
+                  (while (< (float-time) deadline) (accept-process-output nil 0.05)))
+                (should (string-match-p (format "qwen-agent: %s works ([0-9]+ ms)"
+                                                (regexp-quote slow))
+                                        (or echo ""))))))
+        (use-global-map old-map)))))
+
+(ert-deftest qwen-agent-tests-mode-starts-nothing-at-once ()
+  "Turning `qwen-agent-mode' on starts no server until Emacs is idle (item 3)."
+  (qwen-agent-tests--with-sandbox
+    (unwind-protect
+        (progn
+          (qwen-agent-mode 1)
+          (should-not (qwen-agent--live))
+          (should (string-match-p "Qwen\\[off\\]" (qwen-agent-mode-line-string)))
+          (should (memq qwen-agent--mode-timer timer-idle-list))
+          ;; What the idle timer runs:
+          (timer-event-handler qwen-agent--mode-timer)
+          (should (qwen-agent--live))
+          (qwen-agent-tests--ready)
+          (let ((qwen-agent-mode-start-server nil))
+            (qwen-agent-mode -1)
+            (qwen-agent-shutdown)
+            (qwen-agent-mode 1)
+            (should-not qwen-agent--mode-timer)
+            (should-not (qwen-agent--live))))
+      (qwen-agent-mode -1))))
+
+(ert-deftest qwen-agent-tests-no-server-lighter ()
+  "A server that cannot be found is said so in the lighter (item 7)."
+  (qwen-agent-tests--with-sandbox
+    (let ((qwen-agent-server-command (list "qwen-agent-ert-no-such-program")))
+      (should-error (qwen-agent-status) :type 'user-error)
+      (let ((lighter (qwen-agent-mode-line-string)))
+        (should (string-match-p "Qwen\\[no server\\]" lighter))
+        (should (string-search "qwen-agent-ert-no-such-program"
+                               (get-text-property 1 'help-echo lighter)))
+        (should-not (string-search "starts it" (get-text-property 1 'help-echo lighter))))
+      (let ((qwen-agent-server-command nil)
+            (qwen-agent--package-dir (file-name-as-directory
+                                      (expand-file-name "pkg/a/b" qwen-agent-tests--root))))
+        (cl-letf (((symbol-function 'executable-find)
+                   (lambda (name &rest _) (and (equal name "node") "/usr/bin/node"))))
+          (let ((err (should-error (qwen-agent--command) :type 'user-error)))
+            ;; The file it looked for, by its real name.
+            (should (string-search (abbreviate-file-name
+                                    (expand-file-name "pkg/dist/server.js"
+                                                      qwen-agent-tests--root))
+                                   (cadr err)))
+            (should-not (string-search "../" (cadr err)))))))
+    (qwen-agent-tests--ready)
+    (should-not qwen-agent--missing)
+    (should-not (string-match-p "no server" (qwen-agent-mode-line-string)))))
+
+(ert-deftest qwen-agent-tests-config-sums-up-model-lists ()
+  "The configuration buffer sums up `modelProviders' instead of printing it (item 8)."
+  (qwen-agent-tests--with-sandbox
+    (qwen-agent-tests--write
+     (qwen-agent-tests--user-settings)
+     "{\"modelProviders\": {\"openai\": [
+  {\"id\": \"ert-a\", \"baseUrl\": \"http://127.0.0.1:9/v1\", \"envKey\": \"ERT_KEY\",
+   \"generationConfig\": {\"timeout\": 1000, \"extra_body\": {\"enable_thinking\": true}}},
+  {\"id\": \"ert-b\", \"baseUrl\": \"http://127.0.0.1:9/v1\", \"envKey\": \"ERT_KEY\",
+   \"generationConfig\": {\"timeout\": 1000}}],
+  \"anthropic\": [{\"id\": \"ert-c\", \"baseUrl\": \"http://127.0.0.1:9\", \"envKey\": \"ERT_KEY2\"}]}}")
+    (qwen-agent-tests--ready)
+    (qwen-agent-show-config)
+    (with-current-buffer "*qwen-agent config*"
+      (let ((text (buffer-string)))
+        (should (string-search "modelProviders.openai = 2 models: ert-a, ert-b" text))
+        (should (string-search "modelProviders.anthropic = 1 model: ert-c" text))
+        (should-not (string-search "generationConfig" text))
+        (should-not (string-search "enable_thinking" text))))))
+
+(ert-deftest qwen-agent-tests-scope-prompt-annotated ()
+  "The scope prompt of C-u M-x qwen-agent-select-model says what each scope means."
+  (qwen-agent-tests--with-sandbox
+    (qwen-agent-tests--ready)
+    (let ((shown nil))
+      (cl-letf (((symbol-function 'completing-read)
+                 (lambda (prompt table &rest _)
+                   (if (string-prefix-p "Model" prompt) "coder-model"
+                     (setq shown (qwen-agent-tests--completion table))
+                     "session"))))
+        (let ((current-prefix-arg '(4)))
+          (call-interactively #'qwen-agent-select-model)))
+      (should (equal (plist-get shown :cands) '("user" "workspace" "session")))
+      (should (string-search "~/.qwen/settings.json"
+                             (cdr (assoc "user" (plist-get shown :annot)))))
+      (should (string-search ".qwen/settings.json"
+                             (cdr (assoc "workspace" (plist-get shown :annot)))))
+      (should (string-search "no file written"
+                             (cdr (assoc "session" (plist-get shown :annot))))))))
+
+(ert-deftest qwen-agent-tests-command-map ()
+  "`qwen-agent-command-map' holds the commands and is bound to nothing (item 9)."
+  (should (keymapp qwen-agent-command-map))
+  (should (eq (lookup-key qwen-agent-command-map "l") #'qwen-agent-login))
+  (should (eq (lookup-key qwen-agent-command-map "m") #'qwen-agent-select-model))
+  (should (eq (lookup-key qwen-agent-command-map "s") #'qwen-agent-status))
+  (should (eq (lookup-key qwen-agent-command-map "t") #'qwen-agent-test-model))
+  (should-not (where-is-internal qwen-agent-command-map global-map))
+  (should-not (where-is-internal #'qwen-agent-login global-map)))
+
+(ert-deftest qwen-agent-tests-failed-key-named-in-status-real-server ()
+  "With the real server, a key the provider rejected is named in the status buffer."
+  (qwen-agent-tests--with-sandbox
+    (let* ((default-key "sk-ert-peer-key-0123456789abcdef")
+           (peer (qwen-agent-tests--peer "QWEN_AGENT_TEST_PROVIDER"
+                                         "provider-server-cli.ts"
+                                         "--key" default-key "--exit-on-stdin-end")))
+      (qwen-agent-tests--write
+       (qwen-agent-tests--user-settings)
+       (format "{\"modelProviders\": {\"openai\": [{\"id\": \"qwen3-coder-plus\",
+ \"baseUrl\": %S, \"envKey\": \"ERT_BAD_KEY\",
+ \"generationConfig\": {\"maxRetries\": 0}}]}}"
+               (plist-get peer :url)))
+      (qwen-agent-tests--write (expand-file-name ".qwen/.env" qwen-agent-tests--home)
+                               "ERT_BAD_KEY=sk-ert-wrong-key-000000000000\n")
+      (qwen-agent-tests--ready)
+      (let ((r (qwen-agent--request "model/test" (list :authType "openai" :id "qwen3-coder-plus")
+                                    :timeout 60)))
+        (should (eq (plist-get r :ok) :json-false)))
+      (qwen-agent-status)
+      (with-current-buffer "*qwen-agent status*"
+        (should (string-match-p "^  ERT_BAD_KEY (.*): the provider rejected this key"
+                                (buffer-string)))
+        (should (string-search "failed its check with the provider" (buffer-string)))
+        (should-not (string-search "sk-ert-wrong-key-000000000000" (buffer-string)))))))
 
 ;;;; Batch runner
 
