@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startProviderServer } from '../peers/provider-server.js';
 import { envWithout, runEditor, type Run } from '../support/editor-process.js';
 import { startOidc, tail } from '../support/oidc-process.js';
+import { SERVER } from '../support/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PLUGIN = join(ROOT, 'clients', 'neovim');
@@ -80,7 +81,7 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
     t.skip(`Neovim 0.10+ is not installed: run ${INSTALL} to test the Neovim client (${nvim.why})`);
     return;
   }
-  assert.ok(existsSync(join(ROOT, 'dist', 'server.js')), 'dist/server.js is missing: run npm run build');
+  assert.ok(existsSync(SERVER), `${SERVER} is missing: run npm run build (or scripts/build.mjs with QAS_DIST)`);
 
   const base = envWithout(SCRUB);
   const tmp = mkdtempSync(join(tmpdir(), 'qwen-agent-nvim-'));
@@ -88,6 +89,8 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
   const oidc = await startOidc({ ...base, HOME: join(tmp, 'oidc-home') });
   const files = readdirSync(TESTS)
     .filter((f) => /^test_.*\.lua$/.test(f))
+    // NVIM_QWEN_ONLY=test_login,test_model runs those files only (development).
+    .filter((f) => !process.env.NVIM_QWEN_ONLY || process.env.NVIM_QWEN_ONLY.split(',').includes(f.replace(/\.lua$/, '')))
     .sort();
 
   try {
@@ -114,6 +117,15 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
         // test points the server at the loopback peer through setup({ env }).
         QWEN_OAUTH_DEVICE_AUTHORIZATION_URL: 'http://127.0.0.1:9/device',
         QWEN_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/token',
+        // The bundle under test ($QAS_DIST or dist/), in place of the one
+        // next to the plugin (tests/init.lua).
+        NVIM_QWEN_TEST_SERVER: SERVER,
+        // Key checks against a provider's real host fail at once, on
+        // loopback: nothing leaves the machine.
+        HTTPS_PROXY: 'http://127.0.0.1:9',
+        HTTP_PROXY: 'http://127.0.0.1:9',
+        NO_PROXY: '127.0.0.1,localhost',
+        NVIM_QWEN_TEST_NVIM: nvim.bin,
         NVIM_QWEN_TEST_FILES: file,
         NVIM_QWEN_TEST_RESULTS: results,
         NVIM_QWEN_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY }),

@@ -1,4 +1,5 @@
--- qwen.nvim: defines :Qwen; everything else loads on first use.
+-- qwen.nvim: defines :Qwen, its <Plug> mappings and highlight groups;
+-- everything else loads on first use.
 if vim.g.loaded_qwen then return end
 vim.g.loaded_qwen = true
 

@@ -11,3 +11,8 @@ vim.o.more = false
 vim.o.columns = 120
 vim.o.lines = 40
 vim.cmd('runtime! plugin/qwen.lua')
+-- The bundle under test ($QAS_DIST), found where the plugin looks for the
+-- one shipped next to it.
+if vim.env.NVIM_QWEN_TEST_SERVER and vim.env.NVIM_QWEN_TEST_SERVER ~= '' then
+  require('qwen.config').bundled_server = function() return vim.env.NVIM_QWEN_TEST_SERVER end
+end

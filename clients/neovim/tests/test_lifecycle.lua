@@ -26,8 +26,22 @@ T.test(':Qwen completes subcommands and their arguments', function()
     T.ok(vim.tbl_contains(subs, s), s .. ' in ' .. vim.inspect(subs))
   end
   T.eq(vim.fn.getcompletion('Qwen lo', 'cmdline'), { 'log', 'login', 'logout' })
-  T.eq(vim.fn.getcompletion('Qwen login ', 'cmdline'), { 'qwen-oauth', 'coding-plan', 'api-key' })
-  T.eq(vim.fn.getcompletion('Qwen login coding-plan ', 'cmdline'), { 'china', 'global' })
+  -- Sign-in methods and their choices come from the server (auth/methods).
+  local err, res = qwen.client():request_sync('auth/methods', nil, 10000)
+  T.ok(not err, err and err.message)
+  local ids, regions = {}, {}
+  for _, o in ipairs(res.methods) do
+    table.insert(ids, o.id)
+    if o.id == 'coding-plan' then
+      for _, f in ipairs(o.fields) do
+        for _, c in ipairs(f.choices or {}) do table.insert(regions, c.value) end
+      end
+    end
+  end
+  T.ok(#ids > 3, 'the server lists its methods')
+  T.eq(vim.fn.getcompletion('Qwen login ', 'cmdline'), ids)
+  T.eq(vim.fn.getcompletion('Qwen login coding-plan ', 'cmdline'), regions)
+  T.eq(vim.fn.getcompletion('Qwen logout ', 'cmdline'), ids)
   T.eq(vim.fn.getcompletion('Qwen model s', 'cmdline'), { 'session' })
 end)
 
@@ -35,10 +49,10 @@ T.test(':checkhealth qwen reports OK: Neovim, the server and its version, sign-i
   local text = health_text()
   T.contains(text, 'OK Neovim 0.')
   T.contains(text, 'OK command: ')
-  T.contains(text, 'dist/server.js')
+  T.contains(text, '/server.js')
   T.ok(text:find('OK version: %d+%.%d+%.%d+'), 'server version in ' .. text)
   T.contains(text, 'OK started in')
-  T.contains(text, 'OK protocol version 1')
+  T.contains(text, 'OK protocol version 2')
   T.contains(text, 'OK methods: ')
   T.contains(text, 'user settings: ' .. T.home .. '/.qwen/settings.json')
   T.not_contains(text, 'ERROR', 'no error in\n' .. text)
@@ -104,6 +118,10 @@ T.test('the server exiting is reported, and the next command restarts it', funct
   local n = T.wait_note('qwen-agent-server exited unexpectedly', since)
   T.eq(n.level, vim.log.levels.ERROR)
   T.contains(n.msg, 'signal 9')
+  -- The log it names is the plugin's, and it exists.
+  T.contains(n.msg, 'qwen.log')
+  T.not_contains(n.msg, 'lsp.log')
+  T.ok(vim.uv.fs_stat(require('qwen.log').path()), 'the log named exists')
   T.wait_event('QwenServerExited', function(d) return d.expected == false end, since_ev)
   T.eq(qwen.statusline(), 'Qwen: stopped')
   T.eq(c.status, 'exited')
@@ -161,10 +179,12 @@ T.test('requests queued or in flight when the server dies get an error, not sile
   if not ok then error(err, 0) end
 end)
 
-T.test(':Qwen restart stops quietly and starts a new server', function()
+T.test(':Qwen restart stops quietly, starts a new server and says so', function()
   local since = #T.notifications
   vim.cmd('Qwen restart')
   T.wait(function() return qwen.client().status == 'running' end, 'the new server')
+  local n = T.wait_note('restarted qwen-agent-server', since)
+  T.eq(n.level, vim.log.levels.INFO)
   vim.wait(300)
   T.not_contains(T.notes(since), 'exited unexpectedly')
 end)
@@ -174,9 +194,13 @@ T.test(':Qwen trust asks first, then records the decision', function()
   local seen = T.pick('Trust this folder')
   local since = #T.notifications
   vim.cmd('Qwen trust')
+  T.wait_note('recorded: ', since)
   T.wait_note('is trusted', since)
   T.eq(#seen.items, 3)
   T.eq(seen.opts.kind, 'qwen.trust')
+  -- Before any decision: what holds, not "(now trusted)".
+  T.not_contains(seen.opts.prompt, 'now trusted')
+  T.contains(seen.opts.prompt, 'its settings apply now')
   T.contains(T.read(trusted) or '', T.project)
   seen = T.pick("Don't trust")
   since = #T.notifications
@@ -190,6 +214,69 @@ T.test('an unknown subcommand is an error', function()
   pcall(vim.cmd, 'Qwen frobnicate')
   local n = T.wait_note('unknown subcommand', since)
   T.eq(n.level, vim.log.levels.ERROR)
+end)
+
+T.test('no server found: the statusline says so, in the error colour, and the hint is a real path', function()
+  qwen.client():stop(2000)
+  local config = require('qwen.config')
+  local real, path = config.bundled_server, vim.env.PATH
+  config.bundled_server = function() return nil end
+  vim.env.PATH = '/nonexistent'
+  local ok, err = pcall(function()
+    local since = #T.notifications
+    -- An ERROR notification inside a command is a command error.
+    pcall(vim.cmd, 'Qwen restart')
+    local n = T.wait_note('not found', since)
+    T.eq(n.level, vim.log.levels.ERROR)
+    T.not_contains(n.msg, '/../', 'a path with ..')
+    T.contains(n.msg, vim.fn.simplify(config.plugin_root() .. '/../../dist/server.js'))
+    T.contains(n.msg, 'npm install -g qwen-agent-server')
+    T.eq(qwen.statusline(), 'Qwen: server not found')
+    T.eq(qwen.status_hl(), 'QwenStatusError')
+    T.contains(qwen.statusline_hl(), '%#QwenStatusError#Qwen: server not found%*')
+  end)
+  config.bundled_server, vim.env.PATH = real, path
+  if not ok then error(err, 0) end
+  vim.cmd('Qwen restart')
+  T.wait(function() return qwen.client().status == 'running' end, 'the server, found again')
+  T.wait(function() return qwen.statusline() ~= 'Qwen: server not found' end, 'the statusline to recover')
+end)
+
+T.test('<Plug> mappings run the commands; the highlight groups exist', function()
+  for name in pairs(require('qwen.command').plug) do
+    local m = vim.fn.maparg('<Plug>(qwen-' .. name .. ')', 'n', false, true)
+    T.eq(m.rhs, '<Cmd>Qwen ' .. name .. '<CR>', '<Plug>(qwen-' .. name .. ')')
+  end
+  local since = #T.notifications
+  vim.api.nvim_feedkeys(vim.keycode('<Plug>(qwen-restart)'), 'x', false)
+  T.wait_note('restarted', since)
+  for _, g in ipairs({ 'QwenStatusOk', 'QwenStatusWarn', 'QwenStatusError' }) do T.eq(vim.fn.hlexists(g), 1, g) end
+end)
+
+T.test('a broken settings.json is told at once, marks the statusline, and :Qwen config shows the whole error', function()
+  local path = T.home .. '/.qwen/settings.json'
+  local since = #T.notifications
+  T.write(path, '{ "model": { "name": "x" },, }\n')
+  local n = T.wait_note('settings.json', since)
+  T.eq(n.level, vim.log.levels.ERROR)
+  T.contains(n.msg, ':Qwen config')
+  T.wait(function() return qwen.statusline():find('[settings error]', 1, true) end, 'the statusline mark')
+  T.eq(qwen.status_hl(), 'QwenStatusError')
+  vim.cmd('Qwen config')
+  local buf = T.wait(function()
+    local b = vim.fn.bufnr('qwen://config')
+    return b ~= -1 and vim.api.nvim_buf_line_count(b) > 5 and b
+  end, 'the config buffer')
+  local win = vim.fn.bufwinid(buf)
+  T.eq(vim.wo[win].wrap, true, 'the config window wraps')
+  T.contains(table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n'), 'error: ')
+  vim.cmd('close')
+  local text = health_text()
+  -- :checkhealth names it too.
+  T.ok(text:find('ERROR [^\n]*' .. vim.pesc(path)), 'the broken file in\n' .. text)
+  since = #T.notifications
+  T.write(path, '{}\n')
+  T.wait(function() return not qwen.statusline():find('[settings error]', 1, true) end, 'the mark to clear once fixed')
 end)
 
 T.test('a missing server command is reported by :checkhealth and by commands', function()

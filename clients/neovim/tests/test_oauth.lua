@@ -5,6 +5,10 @@ local qwen = require('qwen')
 
 local oidc = T.json_env('NVIM_QWEN_TEST_OIDC') -- {issuer, deviceAuthorizationUrl, tokenUrl, clientId, approveUrl}
 
+-- Qwen Code 0.24 uses a Qwen OAuth credential only with useExternal: without
+-- it coder-model is unavailable even once signed in.
+T.write(T.home .. '/.qwen/settings.json', vim.json.encode({ security = { auth = { useExternal = true } } }))
+
 local opened = {}
 local clipboard = {}
 -- A clipboard provider, so that "copied to the clipboard" can be checked.
@@ -93,13 +97,55 @@ T.test('Qwen OAuth: the float shows the code and link, the browser opens, approv
   T.wait_event('QwenAuthChanged', function(d) return d.loginId == login.loginId and d.state == 'signedIn' end, since_ev)
   T.wait(function() return require('qwen.login').float() == nil end, 'the float to close itself')
   T.eq(vim.api.nvim_win_is_valid(f.win), false)
-  T.wait(function()
-    local s = qwen.statusline()
-    return s ~= 'Qwen: signed out' and s ~= 'Qwen: signing in…' and not s:find('(signed out)', 1, true) and s
-  end, 'the statusline to show a signed-in state')
+  local last
+  local ok = vim.wait(20000, function()
+    last = qwen.statusline()
+    return last ~= 'Qwen: signed out' and last ~= 'Qwen: signing in…' and not last:find('(signed out)', 1, true)
+  end, 20)
+  T.ok(ok, 'the statusline to show a signed-in state; it shows ' .. last .. ' ' .. vim.inspect(qwen.state.model))
   local err, st = qwen.client():request_sync('auth/status', nil, 10000)
   T.ok(not err)
   T.eq(st.methods[1].state, 'signedIn', 'qwen-oauth signed in')
+end)
+
+T.test(':Qwen status shows when the Qwen OAuth credential expires, in local time', function()
+  need_oidc()
+  vim.cmd('Qwen status')
+  local buf = T.wait(function()
+    local b = vim.fn.bufnr('qwen://status')
+    return b ~= -1 and vim.api.nvim_buf_line_count(b) > 3 and b
+  end, 'the status buffer')
+  local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+  vim.cmd('close')
+  local line = text:match('[^\n]*Qwen OAuth[^\n]*expires[^\n]*')
+  T.ok(line, 'an expiry in\n' .. text)
+  T.ok(not line:find('%d%d%d%d%-%d%d%-%d%dT'), 'no raw ISO time: ' .. line)
+  T.ok(line:find('expires %d%d:%d%d %(in ') or line:find('expires %a+ %d+ %d%d:%d%d'), 'HH:MM and the time left: ' .. line)
+end)
+
+T.test('o in the float with no browser opener says so, in the float and in a message', function()
+  need_oidc()
+  setup(true)
+  local path = vim.env.PATH
+  local ok, err = pcall(function()
+    local f = start_login()
+    -- No xdg-open, wslview, open...: vim.ui.open has nothing to run.
+    vim.env.PATH = '/nonexistent'
+    local since = #T.notifications
+    press('o')
+    local n = T.wait_note("couldn't open a browser", since)
+    T.eq(n.level, vim.log.levels.WARN)
+    T.contains(n.msg, f.login.verificationUriComplete)
+    T.contains(float_text(), 'No browser could be opened here')
+    vim.env.PATH = path
+    press('q')
+  end)
+  vim.env.PATH = path
+  setup(function(url)
+    table.insert(opened, url)
+    return true
+  end)
+  if not ok then error(err, 0) end
 end)
 
 T.test('q in the float cancels the sign-in (auth/cancel)', function()
@@ -112,6 +158,7 @@ T.test('q in the float cancels the sign-in (auth/cancel)', function()
   local d = T.wait_event('QwenAuthChanged', function(x) return x.loginId == f.login.loginId end, since_ev)
   T.eq(d.state, 'error')
   T.eq(d.reason, 'cancelled')
+  T.wait_note('Qwen OAuth sign-in cancelled')
 end)
 
 T.test('<Esc> cancels too; with open_browser = false the link is only shown', function()

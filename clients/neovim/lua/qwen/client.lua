@@ -18,6 +18,7 @@ Client.EXITED = -32097
 ---@field show_document? fun(params: table): table   result of window/showDocument
 ---@field ready? fun(client: table)
 ---@field exit? fun(client: table, code: integer, signal: integer, expected: boolean)
+---@field start_failed? fun(why: string)  no server command was found
 
 ---@param handlers qwen.ClientHandlers|nil
 function Client.new(handlers)
@@ -53,9 +54,10 @@ function Client:start()
   if self.rpc then self:stop() end
   local cmd, why = config.server_cmd()
   if not cmd then
-    local msg = 'qwen-agent-server not found: ' .. why .. ' (set the `cmd` option, see :h qwen-options)'
+    local msg = 'qwen-agent-server not found: ' .. why .. '; install it (npm install -g qwen-agent-server) or set the `cmd` option (:h qwen-option-cmd)'
     log.error(msg)
     self:_fail_all(msg)
+    if self.handlers.start_failed then self.handlers.start_failed(msg) end
     return false, msg
   end
   local root = config.root()

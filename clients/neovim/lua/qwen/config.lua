@@ -68,15 +68,23 @@ end
 --- The plugin's root folder (`clients/neovim` in the repository).
 function M.plugin_root()
   local src = debug.getinfo(1, 'S').source:sub(2)
-  return vim.fn.fnamemodify(src, ':p:h:h:h')
+  local dir = vim.fn.fnamemodify(src, ':p:h:h:h')
+  -- Through a symlink (a `pack/*/start` link): the folder it points to,
+  -- whose ../../dist is the package's.
+  return vim.uv.fs_realpath(dir) or dir
 end
 
 --- The server script shipped next to the plugin, when there is one.
 function M.bundled_server()
-  local p = vim.fs.normalize(M.plugin_root() .. '/../../dist/server.js')
-  p = vim.uv.fs_realpath(p) or p
-  if vim.uv.fs_stat(p) then return p end
+  local p = M.bundled_path()
+  if vim.uv.fs_stat(p) then return vim.uv.fs_realpath(p) or p end
   return nil
+end
+
+--- Where the server script would be if the plugin sat in the
+--- qwen-agent-server package: an absolute path, without `..`.
+function M.bundled_path()
+  return vim.fn.simplify(vim.fs.normalize(M.plugin_root() .. '/../../dist/server.js'))
 end
 
 --- The command that runs the server, without `--stdio` and extra args.
@@ -96,8 +104,7 @@ function M.base_cmd()
   end
   local exe = vim.fn.exepath('qwen-agent-server')
   if exe ~= '' then return { exe } end
-  local hint = M.plugin_root() .. '/../../dist/server.js'
-  return nil, ('`qwen-agent-server` is not on PATH and %s does not exist'):format(vim.fs.normalize(hint))
+  return nil, ('`qwen-agent-server` is not on PATH and %s does not exist'):format(M.bundled_path())
 end
 
 --- The full command: base, `--stdio`, then the `args` option.

@@ -69,6 +69,57 @@ function M.publish(params)
   local key = H.key(path)
   H.by_path[key] = params.diagnostics or {}
   for _, b in ipairs(H.buffers_for(key)) do H.apply(b, key) end
+  H.update_errors(path, params.diagnostics or {})
+end
+
+--- Errors already told, by "path\0message", so that each is told once.
+H.told = {}
+
+--- Keeps `state.settings_errors` and tells the person of each new error in
+--- a file the server reads (a broken settings.json is otherwise silent:
+--- the server goes on with its last good contents).
+function H.update_errors(path, diags)
+  local state = require('qwen.state')
+  local kept = vim.tbl_filter(function(e) return e.path ~= path end, state.settings_errors)
+  local new = {}
+  for _, d in ipairs(diags) do
+    if (d.severity or 1) == 1 then
+      local line = d.range and d.range.start and d.range.start.line + 1 or nil
+      local e = { path = path, message = d.message, line = line }
+      table.insert(kept, e)
+      local id = path .. '\0' .. tostring(d.message)
+      if not H.told[id] then
+        H.told[id] = true
+        table.insert(new, e)
+      end
+    end
+  end
+  -- One message per file (several would stop at a hit-enter prompt).
+  if #new > 0 then
+    local e = new[1]
+    local util = require('qwen.util')
+    util.notify(
+      ('%s%s: %s%s (:Qwen config)'):format(
+        util.short(path),
+        e.line and (':' .. e.line) or '',
+        e.message,
+        #new > 1 and (' (and %d more)'):format(#new - 1) or ''
+      ),
+      vim.log.levels.ERROR
+    )
+  end
+  -- Fixed: the same error again later is told again.
+  for id in pairs(H.told) do
+    if vim.startswith(id, path .. '\0') then
+      local still = false
+      for _, e in ipairs(kept) do
+        if e.path == path and id == path .. '\0' .. tostring(e.message) then still = true end
+      end
+      if not still then H.told[id] = nil end
+    end
+  end
+  state.settings_errors = kept
+  pcall(vim.cmd.redrawstatus, { bang = true })
 end
 
 --- The diagnostics last published for `path` (LSP form), or nil.

@@ -2,8 +2,8 @@
 local M = {}
 local H = {}
 
---- Methods of PROTOCOL.md version 1 the plugin uses.
-M.methods = { 'auth/status', 'auth/login', 'auth/cancel', 'auth/logout', 'model/list', 'model/select', 'model/test', 'config/resolve', 'workspace/trust' }
+--- Methods of PROTOCOL.md version 2 the plugin uses.
+M.methods = { 'auth/methods', 'auth/status', 'auth/login', 'auth/cancel', 'auth/logout', 'model/list', 'model/select', 'model/test', 'config/resolve', 'workspace/trust' }
 
 function M.check()
   local health = vim.health
@@ -55,7 +55,7 @@ function M.check()
   if client.status ~= 'running' then
     local e = client.exit_info
     health.error(('the server did not start (%s)'):format(e and ('exit code ' .. tostring(e.code)) or client.status), {
-      'See the log: ' .. vim.lsp.get_log_path(),
+      'See the log: ' .. require('qwen.log').path() .. ' (:Qwen log)',
       'Run the command by hand: ' .. table.concat(config.server_cmd() or base, ' '),
     })
     return
@@ -67,7 +67,7 @@ function M.check()
     health.error('the server announced no capabilities.experimental.qwenAgent')
   else
     if caps.protocolVersion == 2 then
-      health.ok('protocol version 1')
+      health.ok('protocol version 2')
     else
       health.warn(('protocol version %s; this plugin speaks version 2'):format(tostring(caps.protocolVersion)))
     end
@@ -84,7 +84,7 @@ function M.check()
   health.start('Sign-in and model')
   local err, auth = client:request_sync('auth/status', nil, 10000)
   if err then
-    health.error('auth/status failed: ' .. util.error_text(err))
+    health.error("couldn't get the sign-in state: " .. util.error_text(err))
   else
     if auth.active and auth.active ~= vim.NIL then
       health.ok(('active auth: %s (%s)'):format(auth.active, util.source_text(auth.activeSource ~= vim.NIL and auth.activeSource or nil)))
@@ -93,7 +93,15 @@ function M.check()
     end
     local any = false
     for _, m in ipairs(auth.methods or {}) do
-      if m.state == 'signedIn' then
+      if m.verified == false then
+        -- Signed in or not, a key the provider refused is named.
+        local cred = m.credential and (' ' .. (m.credential.redacted or '') .. ' from ' .. util.source_text(m.credential.source)) or ''
+        health.error(('%s: the provider rejected the key%s'):format(m.label or m.id, cred), {
+          'Sign in again with :Qwen login ' .. tostring(m.login),
+          m.message or 'Check the key at the provider',
+        })
+        if m.state == 'signedIn' then any = true end
+      elseif m.state == 'signedIn' then
         any = true
         local cred = m.credential and (' ' .. (m.credential.redacted or '') .. ' from ' .. util.source_text(m.credential.source)) or ''
         health.ok(('signed in: %s%s'):format(m.label or m.id, cred))
@@ -105,7 +113,7 @@ function M.check()
   end
   local merr, models = client:request_sync('model/list', nil, 10000)
   if merr then
-    health.error('model/list failed: ' .. util.error_text(merr))
+    health.error("couldn't list the models: " .. util.error_text(merr))
   else
     local sel = models.selected ~= vim.NIL and models.selected or nil
     if sel then
@@ -123,7 +131,7 @@ function M.check()
   health.start('Files the server reads')
   local cerr, c = client:request_sync('config/resolve', nil, 10000)
   if cerr then
-    health.error('config/resolve failed: ' .. util.error_text(cerr))
+    health.error("couldn't read the configuration: " .. util.error_text(cerr))
     return
   end
   for _, l in ipairs(c.layers or {}) do
@@ -146,9 +154,17 @@ function M.check()
   else
     health.info('no .env file found')
   end
+  local named = {}
   for _, x in ipairs(c.diagnostics or {}) do
     local f = x.severity == 'error' and health.error or health.warn
     f(('%s: %s'):format(x.path or '?', x.message or ''))
+    named[tostring(x.path) .. '\0' .. tostring(x.message)] = true
+  end
+  -- Errors the server published (with their line) and config/resolve left out.
+  for _, e in ipairs(require('qwen.state').settings_errors or {}) do
+    if not named[e.path .. '\0' .. tostring(e.message)] then
+      health.error(('%s%s: %s'):format(e.path, e.line and (':' .. e.line) or '', e.message))
+    end
   end
   health.info('plugin log: ' .. require('qwen.log').path())
 end

@@ -40,6 +40,10 @@ function M.client()
       show_document = H.show_document,
       ready = H.on_ready,
       exit = H.on_exit,
+      start_failed = function(why)
+        state.server_missing = why
+        H.redraw()
+      end,
     })
     H.autocmds()
   end
@@ -47,7 +51,9 @@ function M.client()
 end
 
 --- Text for a statusline: "Qwen: <model>", with "(signed out)" when its
---- credential is missing; "" before the server has started.
+--- credential is missing and "[settings error]" while a settings file is
+--- broken; "Qwen: server not found" when it can't start; "" before the
+--- server has started. See `:h qwen.statusline()`.
 function M.statusline()
   local server = H.client and H.client.status or 'stopped'
   state.server = server
@@ -56,14 +62,54 @@ function M.statusline()
     local ok, s = pcall(fmt, state)
     return ok and tostring(s or '') or ''
   end
-  if server == 'stopped' then return '' end
-  if server == 'exited' then return 'Qwen: stopped' end
-  if state.login_pending then return 'Qwen: signing in…' end
-  if not state.auth then return 'Qwen: …' end
+  return M.status_parts().text
+end
+
+--- What the statusline shows: `{ text, level }`, level "ok" | "warn" |
+--- "error" | "off" (for colours: the QwenStatus* highlight groups).
+function M.status_parts()
+  local server = H.client and H.client.status or 'stopped'
+  state.server = server
+  if state.server_missing then return { text = 'Qwen: server not found', level = 'error' } end
+  if server == 'stopped' then return { text = '', level = 'off' } end
+  if server == 'exited' then return { text = 'Qwen: stopped', level = 'error' } end
+  local mark = #state.settings_errors > 0 and ' [settings error]' or ''
+  local level = mark ~= '' and 'error' or 'ok'
+  if state.login_pending then return { text = 'Qwen: signing in…' .. mark, level = mark ~= '' and 'error' or 'warn' } end
+  if not state.auth then return { text = 'Qwen: …' .. mark, level = level } end
   if state.selected then
-    return 'Qwen: ' .. state.selected.id .. (state.signed_in and '' or ' (signed out)')
+    if not state.signed_in and level == 'ok' then level = 'warn' end
+    local why = ''
+    if not state.signed_in then why = H.has_credential(state.selected) and ' (unavailable)' or ' (signed out)' end
+    return { text = 'Qwen: ' .. state.selected.id .. why .. mark, level = level }
   end
-  return state.signed_in and 'Qwen: signed in' or 'Qwen: signed out'
+  if not state.signed_in and level == 'ok' then level = 'warn' end
+  return { text = (state.signed_in and 'Qwen: signed in' or 'Qwen: signed out') .. mark, level = level }
+end
+
+--- The highlight group for the statusline's state: QwenStatusOk,
+--- QwenStatusWarn or QwenStatusError.
+function M.status_hl()
+  local level = M.status_parts().level
+  return level == 'error' and 'QwenStatusError' or (level == 'warn' and 'QwenStatusWarn' or 'QwenStatusOk')
+end
+
+--- The statusline text in its highlight group, for 'statusline':
+--- `set statusline=%{%v:lua.require'qwen'.statusline_hl()%}`.
+function M.statusline_hl()
+  local text = M.statusline()
+  if text == '' then return '' end
+  return '%#' .. M.status_hl() .. '#' .. text:gsub('%%', '%%%%') .. '%*'
+end
+
+--- Whether the credential of the model `ref` is signed in (its model is
+--- unavailable for another reason then).
+function H.has_credential(ref)
+  local m = state.model or ref
+  for _, st in ipairs(state.auth and state.auth.methods or {}) do
+    if st.state == 'signedIn' and st.authType == m.authType and (m.envKey == nil or st.envKey == m.envKey) then return true end
+  end
+  return false
 end
 
 --- Asks the server for auth/status and model/list and updates `state`.
@@ -97,7 +143,7 @@ end
 function M.status() require('qwen.views').status(M.client()) end
 
 --- `:Qwen login [method] [arg]`: see `:h :Qwen-login`.
-function M.login(method, arg, arg2) require('qwen.login').login(M.client(), method, arg, arg2) end
+function M.login(method, ...) require('qwen.login').login(M.client(), method, ...) end
 
 --- `:Qwen logout [method]`.
 function M.logout(method) require('qwen.login').logout(M.client(), method) end
@@ -114,20 +160,29 @@ function M.config() require('qwen.views').config(M.client()) end
 --- `:Qwen trust`: asks, then records the workspace trust decision.
 function M.trust() require('qwen.views').trust(M.client()) end
 
---- `:Qwen restart`: stops the server and starts a new one.
+--- `:Qwen restart`: stops the server and starts a new one (a model chosen
+--- for this session only is chosen again in the new one).
 function M.restart()
   local c = M.client()
   c:stop(2000)
+  H.announce_ready = true
   local ok, why = c:start()
-  if not ok then util.notify(why, vim.log.levels.ERROR) end
+  if not ok then
+    H.announce_ready = nil
+    util.notify(why, vim.log.levels.ERROR)
+  end
 end
+
+--- Remembers (or forgets, with nil) the model chosen for this session
+--- only, to choose it again in a new server process.
+function M.remember_session_model(m) H.session_model = m end
 
 --- `:Qwen log`: opens the plugin's log file.
 function M.log() vim.cmd.split(vim.fn.fnameescape(log.path())) end
 
 M.subcommands = {
   status = function() M.status() end,
-  login = function(a) M.login(a[1], a[2], a[3]) end,
+  login = function(a) M.login(unpack(a)) end,
   logout = function(a) M.logout(a[1]) end,
   model = function(a, bang) M.model(a[1], bang) end,
   test = function() M.test() end,
@@ -149,31 +204,33 @@ function M.command(o)
   f(args, o.bang)
 end
 
-local ARGS = {
-  login = { 'qwen-oauth', 'coding-plan', 'api-key' },
-  logout = { 'qwen-oauth', 'coding-plan', 'api-key' },
-  model = { 'user', 'workspace', 'session' },
-}
-local ARGS2 = {
-  ['coding-plan'] = { 'china', 'global' },
-  ['api-key'] = { 'openai', 'anthropic', 'gemini', 'vertex-ai' },
-}
-
---- Completion for `:Qwen`.
+--- Completion for `:Qwen`: the sign-in method ids and their choices come
+--- from the server (`auth/methods`).
 function M.complete(arglead, cmdline, _)
   local words = vim.split(cmdline:gsub('^%s*%S+!?%s*', ''), '%s+', { trimempty = true })
   if arglead ~= '' then table.remove(words) end
-  local list
+  local list = {}
+  local login = require('qwen.login')
   if #words == 0 then
     list = H.names()
-  elseif #words == 1 then
-    list = ARGS[words[1]] or {}
+  elseif #words == 1 and (words[1] == 'login' or words[1] == 'logout') then
+    list = login.completion(H.client_if_started())
+  elseif #words == 1 and words[1] == 'model' then
+    list = { 'user', 'workspace', 'session' }
   elseif #words == 2 and words[1] == 'login' then
-    list = ARGS2[words[2]] or {}
-  else
-    list = {}
+    list = login.completion(H.client_if_started(), words[2])
   end
   return vim.tbl_filter(function(s) return vim.startswith(s, arglead) end, list)
+end
+
+--- The client, started if it is not running (completion asks the server).
+function H.client_if_started()
+  local c = M.client()
+  if c.status ~= 'running' then
+    c:ensure()
+    vim.wait(3000, function() return c.status ~= 'starting' end, 10)
+  end
+  return c
 end
 
 -- Helpers ------------------------------------------------------------------
@@ -210,16 +267,37 @@ function H.autostart()
   -- Only a client that never ran: not one stopped on purpose meanwhile.
   if c.status == 'stopped' and c.generation == 0 then
     local ok, why = c:start()
-    if not ok then util.notify(why, vim.log.levels.ERROR) end
+    if not ok then H.server_missing(why) end
   end
 end
+
+--- The server could not be started (the statusline says so too).
+function H.server_missing(why) util.notify(why, vim.log.levels.ERROR) end
 
 function H.redraw()
   pcall(vim.cmd.redrawstatus, { bang = true })
 end
 
-function H.on_ready()
+function H.on_ready(client)
+  state.server_missing = nil
   H.redraw()
+  local session = H.session_model
+  if client.generation > 1 and session then
+    -- A session choice lives in the server process: give it to the new one.
+    require('qwen.model').select(client, session, 'session', function(err)
+      if err then
+        util.notify(('the model chosen for this session (%s) could not be chosen again in the new server'):format(session.id), vim.log.levels.WARN)
+      else
+        H.session_model = session
+        util.notify(('restarted; kept the model chosen for this session: %s'):format(session.id))
+      end
+    end, true)
+  end
+  if H.announce_ready then
+    H.announce_ready = nil
+    local info = client.server_info or {}
+    if not session then util.notify(('restarted %s %s'):format(info.name or 'qwen-agent-server', info.version or '')) end
+  end
   -- State is fetched after every start (also the restart after an exit).
   if not H.refreshing then
     H.refreshing = true
@@ -231,15 +309,18 @@ end
 
 function H.on_exit(_, code, signal, expected)
   state.login_pending = nil
+  -- The next server publishes its own.
+  state.settings_errors = {}
   H.redraw()
   require('qwen.login').on_server_exit()
   vim.api.nvim_exec_autocmds('User', { pattern = 'QwenServerExited', modeline = false, data = { code = code, signal = signal, expected = expected } })
   if not expected then
     util.notify(
-      ('qwen-agent-server exited unexpectedly (code %s%s); it restarts on the next :Qwen command. Log: %s'):format(
+      ('qwen-agent-server exited unexpectedly (code %s%s)%s; it restarts on the next :Qwen command. Log (:Qwen log): %s'):format(
         code,
         signal ~= 0 and (', signal ' .. signal) or '',
-        vim.lsp.get_log_path()
+        H.session_model and (', with the model chosen for this session (' .. H.session_model.id .. '), which the new one gets again') or '',
+        util.short(log.path())
       ),
       vim.log.levels.ERROR
     )

@@ -53,6 +53,10 @@ function M.log(level, msg, data)
   if level < M.level() or M.level() >= levels.OFF then return end
   local line = ('[%s] %s %s'):format(names[level] or '?', os.date('%Y-%m-%d %H:%M:%S'), msg)
   if data ~= nil then line = line .. ' ' .. vim.inspect(M.redact(data), { newline = ' ', indent = '' }) end
+  H.write(line)
+end
+
+function H.write(line)
   local path = M.path()
   vim.fn.mkdir(vim.fn.fnamemodify(path, ':h'), 'p')
   local f = io.open(path, 'a')
@@ -60,6 +64,13 @@ function M.log(level, msg, data)
     f:write(line, '\n')
     f:close()
   end
+end
+
+--- A message shown to the person, written whole (unless the log is off):
+--- the command line may show it cut to one line.
+function M.message(level, msg)
+  if M.level() >= levels.OFF then return end
+  H.write(('[%s] %s %s'):format(names[level] or '?', os.date('%Y-%m-%d %H:%M:%S'), msg))
 end
 
 function M.trace(msg, data) M.log(levels.TRACE, msg, data) end

@@ -16,6 +16,11 @@ local M = {
   signed_in = false,
   --- the loginId of a Qwen OAuth sign-in in progress
   login_pending = nil,
+  --- errors in the settings files: { path, message, line }[] (diagnostics
+  --- of severity error the server published)
+  settings_errors = {},
+  --- why the server could not be started (nil once it runs)
+  server_missing = nil,
 }
 
 --- Finds the Model entry for a ModelRef in model/list groups.

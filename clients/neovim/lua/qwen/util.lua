@@ -1,30 +1,64 @@
 --- Shared helpers: notifications, error text, sources, scratch buffers.
 local M = {}
 
---- `vim.notify` with the plugin's title. Secrets never reach here: callers
---- pass server text, which carries only redacted forms.
-function M.notify(msg, level)
-  vim.notify('Qwen: ' .. msg, level or vim.log.levels.INFO, { title = 'Qwen' })
+--- Whether `vim.notify` is Neovim's own (messages in the command line),
+--- not a plugin's (nvim-notify, noice, fidget, ...).
+function M.builtin_notify()
+  local info = debug.getinfo(vim.notify, 'S')
+  return info ~= nil and info.source:find('vim/_editor.lua', 1, true) ~= nil
 end
 
---- The text of a JSON-RPC error: its message, then `data.hint`, then the
---- first schema issue of an invalid-params error.
+--- `vim.notify` with the plugin's title. Secrets never reach here: callers
+--- pass server text, which carries only redacted forms.
+---
+--- With the built-in `vim.notify`, a message that would not fit on the
+--- command line (which makes Neovim stop at a hit-enter prompt) is shown on
+--- one line, cut to fit; the whole text goes to the log (`:Qwen log`).
+function M.notify(msg, level)
+  level = level or vim.log.levels.INFO
+  local text = 'Qwen: ' .. msg
+  if M.builtin_notify() then
+    local one = text:gsub('%s*\n%s*', ' · ')
+    local room = math.max((vim.v.echospace > 0 and vim.v.echospace or vim.o.columns - 12) - 1, 20)
+    if one ~= text or vim.fn.strdisplaywidth(one) > room then
+      local log = require('qwen.log')
+      log.message(level, text)
+      local more = log.level() >= vim.log.levels.OFF and ' …' or ' … (:Qwen log)'
+      if vim.fn.strdisplaywidth(one) > room then
+        one = vim.fn.strcharpart(one, 0, math.max(room - vim.fn.strdisplaywidth(more), 10)) .. more
+      end
+      text = one
+    end
+  end
+  vim.notify(text, level, { title = 'Qwen' })
+end
+
+--- The text of a JSON-RPC error: its message, then `data.hint`. An
+--- invalid-params error says only what is wrong (the server's wording names
+--- the method and the field, which mean nothing to a person).
 function M.error_text(err)
   if type(err) ~= 'table' then return tostring(err) end
-  local parts = { err.message or ('error ' .. tostring(err.code)) }
   local data = type(err.data) == 'table' and err.data or {}
-  if type(data.hint) == 'string' and data.hint ~= '' then table.insert(parts, data.hint) end
-  if type(data.issues) == 'table' and type(data.issues[1]) == 'table' and data.issues[1].message then
-    local issue = data.issues[1]
-    local where = type(issue.path) == 'table' and table.concat(vim.tbl_map(tostring, issue.path), '.') or nil
-    local text = (where and where ~= '' and (where .. ': ') or '') .. issue.message
-    if not parts[1]:find(text, 1, true) then table.insert(parts, text) end
+  local parts = {}
+  if err.code == -32602 and type(data.issues) == 'table' and #data.issues > 0 then
+    for _, issue in ipairs(data.issues) do
+      if type(issue) == 'table' and type(issue.message) == 'string' and not vim.tbl_contains(parts, issue.message) then
+        table.insert(parts, issue.message)
+      end
+    end
+    parts = { table.concat(parts, '; ') }
+  else
+    local msg = err.message or ('error ' .. tostring(err.code))
+    -- "invalid params for auth/login: apiKey: the key ..." → "the key ...".
+    msg = msg:gsub('^invalid params for [%w/$]+: ', '')
+    table.insert(parts, msg)
   end
+  if type(data.hint) == 'string' and data.hint ~= '' then table.insert(parts, data.hint) end
   return table.concat(parts, '\n')
 end
 
 --- Tells the person about a server error, at ERROR level.
----@param what string|nil what was being done ("sign-in failed")
+---@param what string|nil what was being done, in words ("sign-in failed")
 function M.notify_error(err, what)
   local text = M.error_text(err)
   M.notify((what and (what .. ': ') or '') .. text, vim.log.levels.ERROR)
@@ -35,6 +69,50 @@ function M.notify_warnings(result)
   for _, w in ipairs(type(result) == 'table' and result.warnings or {}) do
     M.notify(w, vim.log.levels.WARN)
   end
+end
+
+--- Whether `vim.ui.select` is Neovim's own (a numbered `inputlist()`).
+function M.builtin_select()
+  local info = debug.getinfo(vim.ui.select, 'S')
+  return info ~= nil and info.source:find('vim/ui.lua', 1, true) ~= nil
+end
+
+--- `vim.ui.select`. With Neovim's own, numbered list, each line is padded
+--- so that the text after "9: " and "10: " starts in one column, and cut to
+--- the screen width (a wrapped line would push the list off screen).
+function M.select(items, opts, on_choice)
+  if M.builtin_select() and opts.format_item then
+    local fmt, digits = opts.format_item, #tostring(#items)
+    local index = {}
+    for i, it in ipairs(items) do index[it] = i end
+    opts = vim.tbl_extend('force', opts, {
+      format_item = function(it)
+        local i = index[it] or 1
+        local text = string.rep(' ', digits - #tostring(i)) .. fmt(it)
+        local room = vim.o.columns - digits - 3
+        if vim.fn.strdisplaywidth(text) > room then text = vim.fn.strcharpart(text, 0, room - 1) .. '…' end
+        return text
+      end,
+    })
+  end
+  vim.ui.select(items, opts, on_choice)
+end
+
+--- An ISO-8601 UTC time ("2026-12-02T14:05:00Z") as local time: "14:05"
+--- today, else "Dec 3 14:05", with the time left ("in 2 h 5 min").
+function M.local_time(iso)
+  local y, mo, d, h, mi, se = tostring(iso):match('^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)')
+  if not y then return tostring(iso) end
+  local t = os.time({ year = tonumber(y), month = tonumber(mo), day = tonumber(d), hour = tonumber(h), min = tonumber(mi), sec = tonumber(se), isdst = false })
+  -- os.time() read that as local time: shift it by the zone's offset.
+  local now = os.time()
+  local epoch = t + (now - os.time(os.date('!*t', now)))
+  local same_day = os.date('%Y-%m-%d', epoch) == os.date('%Y-%m-%d', now)
+  local text = os.date(same_day and '%H:%M' or '%b %d %H:%M', epoch)
+  local left = epoch - now
+  if left <= 0 then return text .. ' (passed)' end
+  local hours, mins = math.floor(left / 3600), math.floor(left % 3600 / 60)
+  return text .. ' (in ' .. (hours > 0 and (hours .. ' h ') or '') .. mins .. ' min)'
 end
 
 --- A path shortened with `~` for display.

@@ -25,7 +25,7 @@ function H.pad(s, n) return s .. string.rep(' ', math.max(n - vim.fn.strdisplayw
 --- `:Qwen status`.
 function M.status(client)
   H.all(client, { auth = { 'auth/status' }, models = { 'model/list' } }, function(r)
-    if r.auth.err then return util.notify_error(r.auth.err, 'auth/status') end
+    if r.auth.err then return util.notify_error(r.auth.err, "couldn't get the sign-in state") end
     local b = util.lines()
     local info = client.server_info or {}
     b.add({ 'Qwen', 'Title' }, ('  %s %s'):format(info.name or 'qwen-agent-server', info.version or ''))
@@ -41,10 +41,21 @@ function M.status(client)
       b.add({ 'Model      ', 'Comment' }, { 'none selected (:Qwen model)', 'DiagnosticWarn' })
     end
     local a = r.auth.res
+    local signed = {}
+    for _, m in ipairs(a.methods or {}) do
+      if m.state == 'signedIn' then table.insert(signed, m.envKey or m.label or m.id) end
+    end
     if a.active and a.active ~= vim.NIL then
       b.add({ 'Auth       ', 'Comment' }, { a.active, 'Identifier' }, '  ', { util.source_text(a.activeSource ~= vim.NIL and a.activeSource or nil), 'Comment' })
+    elseif #signed > 0 then
+      -- Signed in, but no auth type is chosen yet: choosing a model does it.
+      b.add({ 'Auth       ', 'Comment' }, { 'signed in: ' .. table.concat(signed, ', '), 'DiagnosticOk' }, { '  no auth type selected yet (:Qwen model)', 'Comment' })
     else
-      b.add({ 'Auth       ', 'Comment' }, { 'none (:Qwen login)', 'DiagnosticWarn' })
+      b.add({ 'Auth       ', 'Comment' }, { 'not signed in (:Qwen login)', 'DiagnosticWarn' })
+    end
+    local st = require('qwen.state')
+    for _, e in ipairs(st.settings_errors or {}) do
+      b.add({ 'Settings   ', 'Comment' }, { ('%s%s: %s'):format(util.short(e.path), e.line and (':' .. e.line) or '', e.message), 'DiagnosticError' })
     end
     b.add('')
     b.add({ 'Sign-in methods', 'Title' })
@@ -57,7 +68,8 @@ function M.status(client)
         table.insert(parts, '  ' .. (m.credential.redacted or ''))
         table.insert(parts, { '  ' .. util.source_text(m.credential.source), 'Comment' })
       end
-      if m.expiresAt then table.insert(parts, { '  expires ' .. m.expiresAt, 'Comment' }) end
+      if m.expiresAt then table.insert(parts, { '  expires ' .. util.local_time(m.expiresAt), 'Comment' }) end
+      if m.verified == false then table.insert(parts, { '  rejected by the provider', 'DiagnosticError' }) end
       if m.region then table.insert(parts, { '  region ' .. m.region, 'Comment' }) end
       b.add(unpack(parts))
       if m.message and m.state ~= 'signedOut' then b.add('      ', { m.message, 'Comment' }) end
@@ -72,7 +84,7 @@ end
 --- `:Qwen config`: the resolved graph, each value with where it came from.
 function M.config(client)
   client:request('config/resolve', nil, function(err, c)
-    if err then return util.notify_error(err, 'config/resolve') end
+    if err then return util.notify_error(err, "couldn't read the configuration") end
     local b = util.lines()
     b.add({ 'Qwen configuration', 'Title' }, '  ', { util.short(c.cwd), 'Directory' })
     b.add('')
@@ -121,7 +133,10 @@ function M.config(client)
     for _, w in ipairs(c.warnings or {}) do b.add({ '! ' .. w, 'DiagnosticWarn' }) end
     b.add('')
     b.add({ 'gf opens a file   q closes', 'Comment' })
-    util.scratch('qwen://config', b.lines, b.hls)
+    local _, win = util.scratch('qwen://config', b.lines, b.hls)
+    -- An error line is read whole, not cut at the window's edge.
+    vim.wo[win].wrap = true
+    vim.wo[win].linebreak = true
   end)
 end
 
@@ -147,29 +162,32 @@ end
 --- `:Qwen trust`: asks the person, then records the decision.
 function M.trust(client)
   client:request('config/resolve', nil, function(err, c)
-    if err then return util.notify_error(err, 'config/resolve') end
+    if err then return util.notify_error(err, "couldn't read the configuration") end
     local ws
     for _, l in ipairs(c.layers or {}) do
       if l.scope == 'workspace' then ws = l end
     end
     local dir = c.cwd
     local parent = vim.fn.fnamemodify(dir, ':h')
-    local now = ws and (ws.trusted and 'trusted' or 'not trusted') or 'unknown'
+    -- What holds now, not whether a decision was recorded (with folder
+    -- trust off, every folder's settings apply).
+    local now = ws and (ws.trusted and "its settings apply now" or "its settings are ignored now") or 'no workspace settings'
     local items = {
       { level = 'TRUST_FOLDER', label = 'Trust this folder: ' .. util.short(dir) },
       { level = 'TRUST_PARENT', label = 'Trust the parent folder: ' .. util.short(parent) },
       { level = 'DO_NOT_TRUST', label = "Don't trust: ignore this folder's .qwen/settings.json and .env" },
     }
-    vim.ui.select(items, {
-      prompt = ('Trust %s? (now %s)'):format(util.short(dir), now),
+    util.select(items, {
+      prompt = ('Trust %s? (%s)'):format(util.short(dir), now),
       kind = 'qwen.trust',
       format_item = function(i) return i.label end,
     }, function(choice)
       if not choice then return end
       client:request('workspace/trust', { level = choice.level }, function(e, r)
-        if e then return util.notify_error(e, 'workspace/trust') end
-        util.notify(('%s is %s'):format(util.short(dir), r.trusted and 'trusted' or 'not trusted'))
-        util.notify_warnings(r)
+        if e then return util.notify_error(e, "couldn't record the trust decision") end
+        local text = ('recorded: %s is %s'):format(util.short(dir), r.trusted and 'trusted' or 'not trusted')
+        for _, w in ipairs(r.warnings or {}) do text = text .. '\n' .. w end
+        util.notify(text, r.warnings and #r.warnings > 0 and vim.log.levels.WARN or vim.log.levels.INFO)
         require('qwen').refresh()
       end)
     end)
