@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { ChatHistoryMessage, ChatId, ModelRef } from '../protocol/index.js';
-import { writes } from '../config/index.js';
+import { stateDir, writes } from '../config/index.js';
 
 /** One chat as its file holds it. No key is ever part of it: the model is named, its credential looked up per turn. */
 export const StoredChat = z.object({
@@ -22,11 +21,9 @@ export const StoredChat = z.object({
 });
 export type StoredChat = z.infer<typeof StoredChat>;
 
-/** `$XDG_STATE_HOME/qwen-agent-server/chats`, else `~/.local/state/qwen-agent-server/chats` (XDG: a relative value is ignored). */
+/** `$XDG_STATE_HOME/qwen-agent-server/chats`, else `~/.local/state/qwen-agent-server/chats`. */
 export function chatsDir(env: NodeJS.ProcessEnv): string {
-  const xdg = env['XDG_STATE_HOME'];
-  const state = xdg && isAbsolute(xdg) ? xdg : join(env['HOME'] || homedir(), '.local', 'state');
-  return join(state, 'qwen-agent-server', 'chats');
+  return join(stateDir(env), 'chats');
 }
 
 export function newChatId(): string {

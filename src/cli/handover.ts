@@ -5,10 +5,11 @@
  * its credential to whatever reads the variables. Nothing is written but a
  * refreshed OAuth credential.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createProxyFetch, EgressGuard, MIN_CREDENTIAL_LENGTH, TRUST_HINT } from '../auth/net/index.js';
 import { QwenOAuth } from '../auth/qwen-oauth/index.js';
-import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY, type Found, modelKey, type Overrides, reachability, resolveConfig, resolvePaths } from '../config/index.js';
+import { keepVerdictsIn, verdictFor } from '../auth/verified.js';
+import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY, type Found, modelKey, type Overrides, reachability, resolveConfig, resolvePaths, stateDir } from '../config/index.js';
 import { currentEgressPolicy } from '../handlers/egress.js';
 import { findModel } from '../handlers/model.js';
 import { graphSecrets } from '../handlers/secrets.js';
@@ -52,6 +53,8 @@ function overridesOf(args: CliArgs): Overrides {
 export async function openSession(args: CliArgs, processEnv: NodeJS.ProcessEnv = process.env): Promise<Session> {
   const cwd = resolve(args.cwd ?? process.cwd());
   const paths = resolvePaths(processEnv, cwd);
+  // What a server learnt of a key (a refusal) is a note for whoever takes it over.
+  keepVerdictsIn(join(stateDir(processEnv), 'verdicts.json'));
   let graph: ConfigGraph | undefined;
   let resourceUrl: string | undefined;
   let proxyFetch: Promise<typeof fetch> | undefined;
@@ -162,6 +165,8 @@ export async function credentialFor(s: Session, m: CatalogueModel): Promise<Cred
   if (found.name !== envKey) notes.push(`${envKey} is not set: the key of ${found.name} (from ${where}) is handed over, as Qwen Code would use it`);
   const shadowed = g.dotenvFiles.filter((d) => d.shadowed.some((x) => x.name === found.name)).map((d) => tilde(d.file.path, home));
   if (shadowed.length > 0) notes.push(`${found.name} comes from ${where}, so the one in ${shadowed.join(' and ')} is not used`);
+  const verdict = verdictFor({ authType: m.authType, envKey: found.name, apiKey: found.value });
+  if (verdict === false) notes.push(`the provider refused ${found.name} when it was last checked (model/test, a login or a chat turn): sign in again if it fails`);
   const headers = Object.keys(m.config?.generationConfig?.customHeaders ?? {});
   if (headers.length > 0) notes.push(`${m.id} also sends the headers ${headers.join(', ')} (generationConfig.customHeaders): a tool has to add them itself`);
   return { model: m, key: found.value, found, baseUrl, notes };

@@ -19,7 +19,8 @@ export {
   showEnvValue,
 } from './graph.js';
 export { getPath } from './merge.js';
-export { type ConfigPaths, resolvePaths, SCOPE_ORDER } from './paths.js';
+export { type ConfigPaths, resolvePaths, SCOPE_ORDER, stateDir } from './paths.js';
+export { readTextSync } from './read-text.js';
 export { ModelConfig, Settings } from './settings-schema.js';
 export { editSettingsFile, type SettingsWriteResult } from './settings-write.js';
 export { FILE_START } from './text-position.js';

@@ -1,5 +1,5 @@
 import { homedir, platform } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Scope } from '../protocol/index.js';
 
 export interface ConfigPaths {
@@ -50,3 +50,14 @@ export function resolvePaths(env: NodeJS.ProcessEnv, cwd: string): ConfigPaths {
 
 /** Lowest precedence first. */
 export const SCOPE_ORDER: readonly Scope[] = ['systemDefaults', 'user', 'workspace', 'system'];
+
+/**
+ * The server's own state folder: `$XDG_STATE_HOME/qwen-agent-server`, else
+ * `~/.local/state/qwen-agent-server` (XDG: a relative value is ignored).
+ * Chats and the record of key checks live there, never in Qwen Code's files.
+ */
+export function stateDir(env: NodeJS.ProcessEnv): string {
+  const xdg = env['XDG_STATE_HOME'];
+  const state = xdg && isAbsolute(xdg) ? xdg : join(env['HOME'] || homedir(), '.local', 'state');
+  return join(state, 'qwen-agent-server');
+}

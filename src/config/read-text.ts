@@ -14,6 +14,7 @@ export const READ_LIMITS = {
   trustedFolders: { bytes: 1 * MiB, noun: 'the trusted-folders file' },
   dotenv: { bytes: 1 * MiB, noun: 'a .env file' },
   oauthCredentials: { bytes: 256 * KiB, noun: 'the Qwen OAuth credential file' },
+  verdicts: { bytes: 256 * KiB, noun: 'the record of key checks' },
 } as const;
 export type FileKind = keyof typeof READ_LIMITS;
 

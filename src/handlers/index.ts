@@ -1,11 +1,13 @@
 import type { Logger } from '../connection/logger.js';
 import type { HandlerTable } from '../connection/router.js';
-import { type OAuthView, type Overrides, resolvePaths, writes } from '../config/index.js';
+import { join } from 'node:path';
+import { type OAuthView, type Overrides, resolvePaths, stateDir, writes } from '../config/index.js';
 import { type Notifier, WorkspaceState } from '../session/workspace.js';
 import type { HandlerContext } from './context.js';
 import type { ChatHandlers } from './chat.js';
 import { createProxyFetch, EgressGuard } from '../auth/net/index.js';
 import { QwenOAuth } from '../auth/qwen-oauth/index.js';
+import { keepVerdictsIn } from '../auth/verified.js';
 import { adoptQwenOAuth, announceCredentialChanges, getAuthMethods, getAuthStatus, login, logout, type OAuthPort, recordTestVerdict } from './auth.js';
 import { currentEgressPolicy, withResourceUrl } from './egress.js';
 import { cachedModelList, findModel, listModels, selectModel } from './model.js';
@@ -43,6 +45,8 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     policy: () => egressPolicy(),
   });
   const paths = resolvePaths(opts.processEnv, opts.cwd);
+  // What providers said of keys, shared with every other process of this user (auth/status's verified).
+  keepVerdictsIn(join(stateDir(opts.processEnv), 'verdicts.json'));
   let oauthState: OAuthView = { state: 'signedOut' };
   const oauthView = (): OAuthView => oauthState;
   // First asked once `state` and `qwen` below exist.

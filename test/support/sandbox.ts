@@ -29,6 +29,8 @@ export async function makeSandbox(): Promise<Sandbox> {
   for (const [k, v] of Object.entries(process.env)) if (!SCRUB.test(k)) env[k] = v;
   Object.assign(env, {
     HOME: home,
+    // The server's own state (chats, key checks) too: never the real one, whatever the machine sets.
+    XDG_STATE_HOME: join(home, '.local', 'state'),
     QWEN_CODE_SYSTEM_SETTINGS_PATH: join(systemDir, 'settings.json'),
     QWEN_CODE_SYSTEM_DEFAULTS_PATH: join(systemDir, 'system-defaults.json'),
     QWEN_CODE_TRUSTED_FOLDERS_PATH: join(home, '.qwen', 'trustedFolders.json'),
