@@ -31,7 +31,7 @@ function tilde(p: string, home: string): string {
   return home && (p === home || p.startsWith(`${home}/`)) ? `~${p.slice(home.length)}` : p;
 }
 
-const SCOPE_NAME = { systemDefaults: 'system defaults', user: 'user', workspace: 'workspace', system: 'system' } as const;
+const SCOPE_NAME = { systemDefaults: 'system defaults', user: 'user', workspace: 'workspace', system: 'system', project: 'project', home: 'home' } as const;
 
 export function describeSource(s: Source | null | undefined, home = ''): string {
   if (!s) return '';

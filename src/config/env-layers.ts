@@ -80,7 +80,7 @@ export function resolveEnvLayers(inp: EnvInputs): EnvLayers {
       if (!mayLoad(file, name, inp.excludedEnvVars)) load.excluded.push(name);
       else if (isSet(name)) load.shadowed.push({ name, by: entries.get(name)!.source });
       else {
-        entries.set(name, { value, source: { layer: 'dotenv', path: file.path } });
+        entries.set(name, { value, source: { layer: 'dotenv', scope: file.scope, path: file.path } });
         load.loaded.push(name);
       }
     }

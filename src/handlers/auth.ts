@@ -129,7 +129,7 @@ async function keyLoginResult(
   return {
     state: 'signedIn',
     envKey: r.envKey,
-    credential: { redacted: redact(r.apiKey), source: { layer: 'dotenv', path: r.storedIn } },
+    credential: { redacted: redact(r.apiKey), source: { layer: 'dotenv', scope: 'home', path: r.storedIn } },
     storedIn: r.storedIn,
     verified: r.check.verified,
     ...(selected ? { selected } : {}),

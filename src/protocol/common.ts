@@ -47,7 +47,8 @@ export type SourceLayer = z.infer<typeof SourceLayer>;
 
 export const Source = z.object({
   layer: SourceLayer,
-  scope: z.optional(Scope),
+  /** A settings scope; for a `.env` file, `project` (found from the project folder up) or `home`. */
+  scope: z.optional(z.enum([...Scope.options, 'project', 'home'])),
   path: z.optional(z.string()),
 });
 export type Source = z.infer<typeof Source>;

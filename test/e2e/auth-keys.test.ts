@@ -88,7 +88,7 @@ describe('API-key and Coding Plan logins', () => {
     const m = st.methods.find((x: any) => x.id === 'api-key:openai:OPENAI_API_KEY');
     assert.equal(m.state, 'signedIn');
     assert.equal(m.credential.redacted, 'sk-…cdef');
-    assert.deepEqual(m.credential.source, { layer: 'dotenv', path: envPath });
+    assert.deepEqual(m.credential.source, { layer: 'dotenv', scope: 'home', path: envPath });
   });
 
   it('warns when the stored key is shadowed by the environment or a project .env', async () => {

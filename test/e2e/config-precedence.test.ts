@@ -161,7 +161,7 @@ describe('environment precedence (QWEN-FACTS "Environment")', () => {
     await ctx.sb.write(userSettings(), '{ "env": { "OPENAI_MODEL": "from-settings", "OPENAI_BASE_URL": "http://127.0.0.1:5/v1" } }');
     const c = await resolve();
     assert.equal(c.env.OPENAI_MODEL.value, 'from-dotenv');
-    assert.deepEqual(c.env.OPENAI_MODEL.source, { layer: 'dotenv', path: ctx.sb.path('work/project/.env') });
+    assert.deepEqual(c.env.OPENAI_MODEL.source, { layer: 'dotenv', scope: 'project', path: ctx.sb.path('work/project/.env') });
     assert.equal(c.env.OPENAI_BASE_URL.value, 'http://127.0.0.1:5/v1');
     assert.equal(c.env.OPENAI_BASE_URL.source.layer, 'settings');
     assert.equal(c.env.OPENAI_BASE_URL.source.scope, 'user');

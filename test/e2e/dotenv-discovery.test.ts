@@ -40,7 +40,7 @@ describe('.env discovery', () => {
     const c = await resolveIn(ctx.sb.project);
     assert.equal(c.env.GEMINI_MODEL.value, 'project');
     assert.equal(c.env.ANTHROPIC_MODEL.value, 'home-only');
-    assert.deepEqual(c.env.ANTHROPIC_MODEL.source, { layer: 'dotenv', path: ctx.sb.path('home/.qwen/.env') });
+    assert.deepEqual(c.env.ANTHROPIC_MODEL.source, { layer: 'dotenv', scope: 'home', path: ctx.sb.path('home/.qwen/.env') });
     assert.deepEqual(c.dotenvFiles, [
       { path: ctx.sb.path('work/project/.env'), scope: 'project', loaded: ['GEMINI_MODEL'], excluded: [], shadowed: [] },
       { path: ctx.sb.path('home/.qwen/.env'), scope: 'home', loaded: ['ANTHROPIC_MODEL'], excluded: [], shadowed: ['GEMINI_MODEL'] },

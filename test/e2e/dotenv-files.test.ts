@@ -37,7 +37,7 @@ describe('.env files (Qwen Code 0.24: the first project file and the home files)
     const sel = await srv.request('model/select', { authType: 'openai', id: 'm-a', scope: 'session' });
     assert.ok(!(sel.warnings ?? []).some((w: string) => /QAS_KEY_A/.test(w)), `no missing-key warning: ${JSON.stringify(sel.warnings)}`);
     const c = await srv.request('config/resolve');
-    assert.deepEqual(c.env.QAS_KEY_A, { redacted: 'sk-…0a9b', source: { layer: 'dotenv', path: ctx.sb.path('home/.qwen/.env') } });
+    assert.deepEqual(c.env.QAS_KEY_A, { redacted: 'sk-…0a9b', source: { layer: 'dotenv', scope: 'home', path: ctx.sb.path('home/.qwen/.env') } });
     assert.deepEqual(
       c.dotenvFiles.map((f: any) => [f.path, f.scope, f.loaded]),
       [
@@ -62,7 +62,7 @@ describe('.env files (Qwen Code 0.24: the first project file and the home files)
     await ctx.sb.write('home/.env', 'OPENAI_MODEL=from-home\n');
     const srv = await start({ env: { OPENAI_API_KEY: '' } });
     const c = await srv.request('config/resolve');
-    assert.deepEqual(c.env.OPENAI_API_KEY.source, { layer: 'dotenv', path: ctx.sb.path('work/project/.env') });
+    assert.deepEqual(c.env.OPENAI_API_KEY.source, { layer: 'dotenv', scope: 'project', path: ctx.sb.path('work/project/.env') });
     assert.equal(c.env.OPENAI_MODEL.value, 'from-home');
     const list = await srv.request('model/list');
     assert.equal(model(list, 'm-a').available, true, JSON.stringify(model(list, 'm-a')));
