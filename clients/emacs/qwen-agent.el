@@ -47,6 +47,10 @@
 ;;   M-x qwen-agent-status         who you are signed in as, and the model
 ;;   M-x qwen-agent-show-config    the resolved configuration with sources
 ;;   M-x qwen-agent-trust-folder   trust the project's own settings
+;;   M-x qwen-agent-chat           chat with the model (the region, when
+;;                                 active, goes along as context)
+;;   M-x qwen-agent-chat-region    attach the region to the next message
+;;   M-x qwen-agent-chat-list      resume a saved chat
 ;;   M-x qwen-agent-restart        restart the server
 ;;   M-x qwen-agent-shutdown       stop the server
 ;;
@@ -556,7 +560,11 @@ into the words a person saw."
     ("model/select" . "Selecting the model")
     ("model/test" . "Testing the model")
     ("config/resolve" . "Reading the configuration")
-    ("workspace/trust" . "Recording the trust decision"))
+    ("workspace/trust" . "Recording the trust decision")
+    ("chat/start" . "Starting the chat")
+    ("chat/send" . "Sending the message")
+    ("chat/list" . "Listing the chats")
+    ("chat/history" . "Reading the chat"))
   "What each request does, in words, for error messages.")
 
 (defun qwen-agent--method-text (method)
@@ -619,14 +627,16 @@ was sent; it is not logged\n" (current-time-string))))))))
 
 (cl-defun qwen-agent--async (method params &key conn on-success on-error
                                     (timeout qwen-agent-request-timeout)
-                                    secret)
+                                    secret on-id)
   "Send METHOD with PARAMS to the server without waiting for the answer.
 CONN is the connection (default: the current buffer's, started if
 needed).  ON-SUCCESS is called with the result; ON-ERROR with the
 error plist (:code :message :data); without ON-ERROR the error is
-shown in the echo area.  TIMEOUT is in seconds.  When SECRET is a
-string or a list of strings, PARAMS hold them: the request is not
-logged and they are scrubbed from error messages."
+shown in the echo area.  TIMEOUT is in seconds, nil for no limit.
+When SECRET is a string or a list of strings, PARAMS hold them: the
+request is not logged and they are scrubbed from error messages.
+ON-ID, when non-nil, is called with the request's id once it is
+sent, for a later `$/cancelRequest'."
   (let* ((conn (or conn (qwen-agent--ensure)))
          (fail (lambda (err)
                  (let ((err (qwen-agent--scrub-error err secret)))
@@ -638,17 +648,24 @@ logged and they are scrubbed from error messages."
          (send
           (lambda ()
             (let ((go (lambda ()
-                        (jsonrpc-async-request
-                         conn (intern method) params
-                         :timeout timeout
-                         :success-fn (lambda (result)
-                                       (when on-success (funcall on-success result)))
-                         :error-fn fail
-                         :timeout-fn
-                         (lambda ()
-                           (funcall fail (list :code -1 :message
-                                               (format "no answer within %s s"
-                                                       timeout))))))))
+                        (let* ((args
+                                (list conn (intern method) params
+                                      :timeout timeout
+                                      :success-fn (lambda (result)
+                                                    (when on-success (funcall on-success result)))
+                                      :error-fn fail
+                                      :timeout-fn
+                                      (lambda ()
+                                        (funcall fail (list :code -1 :message
+                                                            (format "no answer within %s s"
+                                                                    timeout))))))
+                               ;; `jsonrpc-async-request' returns nil in every
+                               ;; jsonrpc version; its helper returns (ID TIMER)
+                               ;; in all of them, 1.0.14 included.
+                               (sent (if (and on-id (fboundp 'jsonrpc--async-request-1))
+                                         (apply #'jsonrpc--async-request-1 args)
+                                       (apply #'jsonrpc-async-request args))))
+                          (when on-id (funcall on-id (car-safe sent)))))))
               (condition-case e
                   (if secret (qwen-agent--send-unlogged conn go) (funcall go))
                 (error
@@ -745,6 +762,8 @@ error becomes a `user-error' with the server's message and hint.
        (force-mode-line-update t)))
     ('window/showMessage
      (message "qwen-agent: %s" (plist-get params :message)))
+    ('chat/didUpdate
+     (qwen-agent-chat--on-update params))
     (_ nil)))
 
 (defun qwen-agent--run-hook (hook arg)
@@ -2059,6 +2078,641 @@ one's are shown but not applied."
       (display-buffer (jsonrpc-events-buffer conn))
     (user-error "qwen-agent: No server runs")))
 
+;;;; Chat
+
+(defcustom qwen-agent-chat-major-mode nil
+  "Major mode of chat buffers.
+When nil, `markdown-mode' when it is installed, else `text-mode'.
+The chat's own keys come from the minor mode
+`qwen-agent-chat-mode', which wins over the major mode's."
+  :type '(choice (const :tag "markdown-mode when installed, else text-mode" nil)
+                 function))
+
+(defcustom qwen-agent-chat-timeout nil
+  "Seconds to wait for a chat turn to end, or nil to wait as long as it runs.
+The reply streams in meanwhile; \\[qwen-agent-chat-cancel] ends it."
+  :type '(choice (const :tag "No limit" nil) number))
+
+(defcustom qwen-agent-chat-show-thinking nil
+  "Whether a thinking model's thinking is shown in new chat buffers.
+When nil it is folded to an ellipsis after its heading;
+\\[qwen-agent-chat-toggle-thinking] shows or hides it."
+  :type 'boolean)
+
+(defface qwen-agent-chat-thinking
+  '((t :inherit shadow))
+  "Face for a thinking model's thinking in chat buffers.")
+
+(defface qwen-agent-chat-note
+  '((t :inherit font-lock-comment-face))
+  "Face for the notes of a chat buffer: cancelled, errors, warnings.")
+
+(defvar qwen-agent-chat--buffers (make-hash-table :test #'equal)
+  "Chat buffers by chat id, for the server's `chat/didUpdate'.")
+
+(defvar-local qwen-agent-chat--key nil
+  "The key of the server this chat buffer talks to.")
+(defvar-local qwen-agent-chat--id nil
+  "The chat id, or nil until the first message starts the chat.")
+(defvar-local qwen-agent-chat--chat-model nil
+  "The chat's model (a ModelRef plist), or nil before it started.")
+(defvar-local qwen-agent-chat--out nil
+  "Marker at the end of the transcript: replies are inserted there.")
+(defvar-local qwen-agent-chat--input nil
+  "Marker at the start of the message being typed.")
+(defvar-local qwen-agent-chat--context nil
+  "Context items (ContextItem plists) attached to the next message.")
+(defvar-local qwen-agent-chat--turn nil
+  "The running turn: a plist (:conn :id :part :pieces :cancel), or nil.
+:pieces are its text deltas so far, newest first.")
+(defvar-local qwen-agent-chat--usage nil
+  "The token usage of the last turn, a plist, or nil.")
+(defvar-local qwen-agent-chat--state nil
+  "How the last turn ended, in a word, for the header line, or nil.")
+
+(defvar qwen-agent-chat-mode-map
+  (let ((map (make-sparse-keymap)))
+    (define-key map (kbd "C-c C-c") #'qwen-agent-chat-send)
+    (define-key map (kbd "C-c C-k") #'qwen-agent-chat-cancel)
+    (define-key map (kbd "C-c C-t") #'qwen-agent-chat-toggle-thinking)
+    (define-key map (kbd "C-c C-l") #'qwen-agent-chat-list)
+    (define-key map (kbd "C-c C-n") #'qwen-agent-chat-new)
+    map)
+  "Keymap of `qwen-agent-chat-mode'.")
+
+(define-minor-mode qwen-agent-chat-mode
+  "Minor mode of qwen-agent chat buffers.
+Type a message at the end of the buffer and send it with
+\\[qwen-agent-chat-send]; the reply streams in above it, and
+\\[qwen-agent-chat-cancel] stops it (what came so far is kept).
+\\[qwen-agent-chat-toggle-thinking] shows or hides a thinking model's
+thinking.  The header line shows the model and the last turn's
+token usage.
+
+\\{qwen-agent-chat-mode-map}"
+  :lighter " Qwen-Chat"
+  :keymap qwen-agent-chat-mode-map)
+
+(defun qwen-agent-chat--major-mode ()
+  "Return the major mode function for a new chat buffer."
+  (or qwen-agent-chat-major-mode
+      (if (fboundp 'markdown-mode) 'markdown-mode 'text-mode)))
+
+(defun qwen-agent-chat--conn ()
+  "Return the live connection of this chat buffer's server, or nil."
+  (qwen-agent--live qwen-agent-chat--key))
+
+(defun qwen-agent-chat--model ()
+  "Return the model this chat talks to: the chat's, else the selection."
+  (or qwen-agent-chat--chat-model
+      (when-let ((conn (qwen-agent-chat--conn)))
+        (qwen-agent--selected conn))))
+
+(defun qwen-agent-chat--usage-text (usage)
+  "Return the token USAGE plist of a turn in words."
+  (when usage
+    (string-join
+     (delq nil
+           (list (format "in %s" (plist-get usage :inputTokens))
+                 (format "out %s" (plist-get usage :outputTokens))
+                 (when-let ((r (plist-get usage :reasoningTokens)))
+                   (format "thinking %s" r))
+                 (when-let ((c (plist-get usage :cachedTokens)))
+                   (format "cached %s" c))))
+     " · ")))
+
+(defun qwen-agent-chat--header-line ()
+  "Return the header line of a chat buffer: the model and the usage."
+  (let ((model (qwen-agent-chat--model)))
+    (string-join
+     (delq nil
+           (list " Qwen chat"
+                 (if model
+                     (format "%s (%s)" (plist-get model :id)
+                             (plist-get model :authType))
+                   "no model selected")
+                 (when-let ((u (qwen-agent-chat--usage-text qwen-agent-chat--usage)))
+                   (concat u " tokens"))
+                 (cond (qwen-agent-chat--turn
+                        (if (plist-get qwen-agent-chat--turn :cancel)
+                            "cancelling…" "replying… (C-c C-k cancels)"))
+                       (qwen-agent-chat--state))))
+     " │ ")))
+
+(defun qwen-agent-chat--check ()
+  "Signal a `user-error' unless the current buffer is a chat buffer."
+  (unless (and qwen-agent-chat-mode (markerp qwen-agent-chat--out))
+    (user-error "qwen-agent: Not a chat buffer (M-x qwen-agent-chat opens one)")))
+
+(defun qwen-agent-chat--insert (&rest strings)
+  "Insert STRINGS at the end of the transcript, read-only.
+Point and the message being typed stay where they are."
+  (let ((inhibit-read-only t))
+    (save-excursion
+      (goto-char qwen-agent-chat--out)
+      (let ((start (point)))
+        (apply #'insert strings)
+        (add-text-properties start (point) '(read-only t front-sticky (read-only)))))))
+
+(defun qwen-agent-chat--prompt-text ()
+  "Return the text between the transcript and the message being typed."
+  (concat
+   (mapconcat (lambda (c)
+                (propertize (format "[context: %s]\n" (qwen-agent-chat--context-label c))
+                            'face 'qwen-agent-chat-note))
+              qwen-agent-chat--context "")
+   (propertize "──── Message (C-c C-c sends) ────\n" 'face 'qwen-agent-heading)))
+
+(defun qwen-agent-chat--render-prompt ()
+  "Redraw the prompt above the message being typed."
+  (let ((inhibit-read-only t)
+        (end (marker-position qwen-agent-chat--out)))
+    (save-excursion
+      (delete-region qwen-agent-chat--out qwen-agent-chat--input)
+      (goto-char qwen-agent-chat--out)
+      (insert (qwen-agent-chat--prompt-text))
+      ;; Read-only, but text typed right after it is the message.
+      (add-text-properties end (point) '(read-only t front-sticky t rear-nonsticky t))
+      (set-marker qwen-agent-chat--input (point))
+      (set-marker qwen-agent-chat--out end))))
+
+(defun qwen-agent-chat--setup (key)
+  "Make the current buffer an empty chat buffer for the server KEY."
+  (funcall (qwen-agent-chat--major-mode))
+  (qwen-agent-chat-mode 1)
+  (setq qwen-agent-chat--key key
+        header-line-format '(:eval (qwen-agent-chat--header-line)))
+  (add-to-invisibility-spec '(qwen-agent-chat-thinking . t))
+  (when qwen-agent-chat-show-thinking
+    (remove-from-invisibility-spec '(qwen-agent-chat-thinking . t)))
+  (let ((inhibit-read-only t))
+    (erase-buffer))
+  (setq qwen-agent-chat--out (copy-marker (point-min) t)
+        qwen-agent-chat--input (copy-marker (point-min)))
+  (qwen-agent-chat--render-prompt)
+  (add-hook 'kill-buffer-hook #'qwen-agent-chat--killed nil t)
+  (goto-char (point-max)))
+
+(defun qwen-agent-chat--register (id)
+  "Record ID as the current buffer's chat id."
+  (setq qwen-agent-chat--id id)
+  (puthash id (current-buffer) qwen-agent-chat--buffers))
+
+(defun qwen-agent-chat--killed ()
+  "Cancel the running turn of a chat buffer being killed, and forget it."
+  (qwen-agent-chat--send-cancel)
+  (when (and qwen-agent-chat--id
+             (eq (gethash qwen-agent-chat--id qwen-agent-chat--buffers) (current-buffer)))
+    (remhash qwen-agent-chat--id qwen-agent-chat--buffers)))
+
+;;;;; Context
+
+(defconst qwen-agent-chat--language-ids
+  '((emacs-lisp-mode . "emacs-lisp") (lisp-interaction-mode . "emacs-lisp")
+    (c++-mode . "cpp") (js-mode . "javascript") (js2-mode . "javascript")
+    (sh-mode . "shellscript") (bash-ts-mode . "shellscript")
+    (tsx-ts-mode . "typescriptreact") (cperl-mode . "perl")
+    (makefile-gmake-mode . "makefile") (fundamental-mode . nil))
+  "LSP language ids of the major modes whose name does not say it.")
+
+(defun qwen-agent-chat--language-id ()
+  "Return the LSP language id of the current buffer, or nil."
+  (let ((cell (assq major-mode qwen-agent-chat--language-ids)))
+    (if cell
+        (cdr cell)
+      (let ((name (symbol-name major-mode)))
+        (when (string-match "\\`\\(.+?\\)\\(-ts\\)?-mode\\'" name)
+          (match-string 1 name))))))
+
+(defun qwen-agent-chat--position (pos)
+  "Return POS as an LSP position: a line and its UTF-16 column, from 0."
+  (save-excursion
+    (goto-char pos)
+    (list :line (1- (line-number-at-pos pos t))
+          :character (/ (length (encode-coding-string
+                                 (buffer-substring-no-properties (line-beginning-position) pos)
+                                 'utf-16le))
+                        2))))
+
+(defun qwen-agent-chat--context-item (beg end)
+  "Return the text between BEG and END of the current buffer as a ContextItem."
+  (let ((lang (qwen-agent-chat--language-id)))
+    (append
+     (when buffer-file-name (list :uri (qwen-agent--path-to-uri buffer-file-name)))
+     (when lang (list :languageId lang))
+     (list :text (buffer-substring-no-properties beg end)
+           :range (list :start (qwen-agent-chat--position beg)
+                        :end (qwen-agent-chat--position end)))
+     ;; Shown in the chat buffer only; never sent.
+     (list :label (buffer-name)))))
+
+(defun qwen-agent-chat--context-label (item)
+  "Return a short description of the ContextItem ITEM: file, lines, language."
+  (let* ((uri (plist-get item :uri))
+         (name (if uri
+                   (abbreviate-file-name (qwen-agent--uri-to-path uri))
+                 (or (plist-get item :label) "text")))
+         (range (plist-get item :range))
+         (a (and range (1+ (plist-get (plist-get range :start) :line))))
+         (b (and range (1+ (plist-get (plist-get range :end) :line)))))
+    (concat name
+            (cond ((null a) "")
+                  ((eql a b) (format " line %d" a))
+                  (t (format " lines %d-%d" a b)))
+            (if-let ((lang (plist-get item :languageId)))
+                (format " (%s)" lang)
+              ""))))
+
+(defun qwen-agent-chat--wire-context (item)
+  "Return the ContextItem ITEM as the protocol has it."
+  (let (out)
+    (dolist (k '(:uri :languageId :text :range))
+      (when (plist-member item k)
+        (setq out (append out (list k (plist-get item k))))))
+    out))
+
+(defun qwen-agent-chat--add-context (item)
+  "Attach the ContextItem ITEM to the next message of this chat buffer."
+  (setq qwen-agent-chat--context (append qwen-agent-chat--context (list item)))
+  (qwen-agent-chat--render-prompt))
+
+;;;;; The transcript
+
+(defun qwen-agent-chat--fence (text)
+  "Return a Markdown fence longer than any run of backquotes in TEXT."
+  (let ((longest 0) (start 0))
+    (while (string-match "`+" text start)
+      (setq longest (max longest (- (match-end 0) (match-beginning 0)))
+            start (match-end 0)))
+    (make-string (max 3 (1+ longest)) ?`)))
+
+(defun qwen-agent-chat--insert-user (text context)
+  "Insert the user's message TEXT, with its CONTEXT items, in the transcript."
+  (qwen-agent-chat--insert (propertize "## You" 'face 'qwen-agent-heading) "\n\n")
+  (dolist (c context)
+    (let* ((body (plist-get c :text))
+           (fence (qwen-agent-chat--fence body)))
+      (qwen-agent-chat--insert
+       (propertize (qwen-agent-chat--context-label c) 'face 'qwen-agent-chat-note)
+       ":\n" fence (or (plist-get c :languageId) "") "\n" body
+       (if (string-suffix-p "\n" body) "" "\n") fence "\n\n")))
+  (unless (string-empty-p text)
+    (qwen-agent-chat--insert text "\n\n")))
+
+(defun qwen-agent-chat--insert-assistant (model)
+  "Insert the heading of a reply by MODEL (a model plist or nil)."
+  (qwen-agent-chat--insert
+   (propertize (if model (format "## Qwen (%s)" (plist-get model :id)) "## Qwen")
+               'face 'qwen-agent-heading)
+   "\n\n"))
+
+(defun qwen-agent-chat--insert-piece (kind text part)
+  "Insert TEXT of KIND (\"text\" or \"thinking\") of a reply.
+PART is the kind of the piece before it in the reply, or nil;
+return the kind now in progress."
+  (cond
+   ((equal kind "thinking")
+    (unless (eq part 'thinking)
+      (qwen-agent-chat--insert
+       (propertize "Thinking (C-c C-t shows or hides it)" 'face 'qwen-agent-chat-note)
+       (propertize "\n" 'invisible 'qwen-agent-chat-thinking)))
+    (qwen-agent-chat--insert (propertize text 'face 'qwen-agent-chat-thinking
+                                         'invisible 'qwen-agent-chat-thinking))
+    'thinking)
+   (t
+    (when (eq part 'thinking)
+      (qwen-agent-chat--insert "\n\n"))
+    (qwen-agent-chat--insert text)
+    'text)))
+
+(defun qwen-agent-chat--note (text)
+  "Insert TEXT as a note of the transcript, on a line of its own."
+  (qwen-agent-chat--insert (propertize (format "[%s]" text) 'face 'qwen-agent-chat-note) "\n"))
+
+(defun qwen-agent-chat--fresh-line ()
+  "End the transcript's last line unless it is ended."
+  (unless (or (= qwen-agent-chat--out (point-min))
+              (eq (char-before qwen-agent-chat--out) ?\n))
+    (qwen-agent-chat--insert "\n")))
+
+(defun qwen-agent-chat--end-note (stop error warnings)
+  "Insert the notes that end a reply: its STOP reason, ERROR and WARNINGS."
+  (qwen-agent-chat--fresh-line)
+  (pcase stop
+    ("cancelled" (qwen-agent-chat--note "cancelled"))
+    ("length" (qwen-agent-chat--note "stopped: the answer reached its token limit"))
+    ("error" (qwen-agent-chat--note
+              (format "error: %s" (or (plist-get error :message) "the provider failed")))))
+  (dolist (w (append warnings nil))
+    (qwen-agent-chat--note (format "warning: %s" w)))
+  (qwen-agent-chat--insert "\n"))
+
+;;;;; Turns
+
+(defun qwen-agent-chat--on-update (params)
+  "Insert the `chat/didUpdate' PARAMS into their chat buffer."
+  (let ((buf (gethash (plist-get params :chatId) qwen-agent-chat--buffers)))
+    (when (buffer-live-p buf)
+      (with-current-buffer buf
+        (when-let ((turn qwen-agent-chat--turn))
+          (let ((kind (plist-get params :kind))
+                (delta (or (plist-get params :delta) "")))
+            (setq turn (plist-put turn :part
+                                  (qwen-agent-chat--insert-piece
+                                   kind delta (plist-get turn :part))))
+            (when (equal kind "text")
+              (setq turn (plist-put turn :pieces (cons delta (plist-get turn :pieces)))))
+            (setq qwen-agent-chat--turn turn)))))))
+
+(defun qwen-agent-chat--done (state)
+  "End the running turn; STATE, a word or two for the header line, is how."
+  (setq qwen-agent-chat--turn nil
+        qwen-agent-chat--state state)
+  (force-mode-line-update))
+
+(defun qwen-agent-chat--finish (result)
+  "End the running turn with the `chat/send' RESULT."
+  (let* ((turn qwen-agent-chat--turn)
+         (got (apply #'concat (reverse (plist-get turn :pieces))))
+         (text (or (plist-get result :text) ""))
+         (stop (plist-get result :stopReason)))
+    ;; The deltas add up to the text; anything they missed goes in now.
+    (when (and (> (length text) (length got)) (string-prefix-p got text))
+      (qwen-agent-chat--insert-piece "text" (substring text (length got))
+                                     (plist-get turn :part)))
+    (setq qwen-agent-chat--usage (plist-get result :usage))
+    (qwen-agent-chat--end-note stop (plist-get result :error) (plist-get result :warnings))
+    (qwen-agent-chat--done (pcase stop
+                             ("end" nil)
+                             ("length" "stopped at the token limit")
+                             ("cancelled" "cancelled")
+                             ("error" (concat "error: " (plist-get (plist-get result :error)
+                                                                   :code)))))))
+
+(defun qwen-agent-chat--fail (err text)
+  "End the running turn with the request error ERR.
+TEXT, the message that was not answered, goes back to the input
+when no reply came and nothing was typed since."
+  (let* ((cancelled (eql (plist-get err :code) -32800))
+         (unanswered (and (not cancelled)
+                          (null (plist-get qwen-agent-chat--turn :pieces)))))
+    (qwen-agent-chat--fresh-line)
+    (qwen-agent-chat--note (cond (cancelled "cancelled before it started")
+                                 (unanswered (format "not sent: %s"
+                                                     (qwen-agent--error-text err)))
+                                 (t (format "error: %s" (qwen-agent--error-text err)))))
+    (qwen-agent-chat--insert "\n")
+    (when (and unanswered text
+               (= (marker-position qwen-agent-chat--input) (point-max)))
+      (save-excursion (goto-char (point-max)) (insert text)))
+    (qwen-agent-chat--done (cond (cancelled "cancelled") (unanswered "not sent") (t "error")))
+    (unless cancelled
+      (message "qwen-agent: %s" (qwen-agent--error-text err)))))
+
+(defun qwen-agent-chat--send-turn (conn text context buf)
+  "Send TEXT with CONTEXT to the chat of BUF on CONN, as a `chat/send'."
+  (with-current-buffer buf
+    (qwen-agent-chat--insert-assistant (qwen-agent-chat--model))
+    (qwen-agent--async
+     "chat/send"
+     (append (list :chatId qwen-agent-chat--id :text text)
+             (when context
+               (list :context (vconcat (mapcar #'qwen-agent-chat--wire-context context)))))
+     :conn conn
+     :timeout qwen-agent-chat-timeout
+     :on-id (lambda (id)
+              (when (buffer-live-p buf)
+                (with-current-buffer buf
+                  (when qwen-agent-chat--turn
+                    (setq qwen-agent-chat--turn (plist-put qwen-agent-chat--turn :id id))
+                    (when (plist-get qwen-agent-chat--turn :cancel)
+                      (qwen-agent-chat--send-cancel))))))
+     :on-success (lambda (result)
+                   (when (buffer-live-p buf)
+                     (with-current-buffer buf
+                       (when qwen-agent-chat--turn (qwen-agent-chat--finish result)))))
+     :on-error (lambda (err)
+                 (when (buffer-live-p buf)
+                   (with-current-buffer buf
+                     (when qwen-agent-chat--turn (qwen-agent-chat--fail err text))))))))
+
+(defun qwen-agent-chat-send ()
+  "Send the message typed at the end of the chat buffer.
+The context attached with `qwen-agent-chat-region' goes with it.
+The reply streams into the buffer; typing goes on meanwhile."
+  (interactive)
+  (qwen-agent-chat--check)
+  (when qwen-agent-chat--turn
+    (user-error "qwen-agent: A reply is still coming (C-c C-k cancels it)"))
+  (let ((text (string-trim (buffer-substring-no-properties qwen-agent-chat--input
+                                                           (point-max))))
+        (context qwen-agent-chat--context)
+        (conn (qwen-agent--ensure qwen-agent-chat--key))
+        (buf (current-buffer)))
+    (when (and (string-empty-p text) (null context))
+      (user-error "qwen-agent: Type a message first, then C-c C-c"))
+    (let ((inhibit-read-only t))
+      (delete-region qwen-agent-chat--input (point-max)))
+    (setq qwen-agent-chat--context nil)
+    (qwen-agent-chat--render-prompt)
+    (qwen-agent-chat--insert-user text context)
+    (setq qwen-agent-chat--turn (list :conn conn :pieces nil :part nil)
+          qwen-agent-chat--state nil)
+    (force-mode-line-update)
+    (if qwen-agent-chat--id
+        (qwen-agent-chat--send-turn conn text context buf)
+      (qwen-agent--async
+       "chat/start" (make-hash-table)
+       :conn conn
+       :on-success (lambda (result)
+                     (when (buffer-live-p buf)
+                       (with-current-buffer buf
+                         (qwen-agent-chat--register (plist-get result :chatId))
+                         (setq qwen-agent-chat--chat-model (plist-get result :model))
+                         (if (plist-get qwen-agent-chat--turn :cancel)
+                             (qwen-agent-chat--fail '(:code -32800) text)
+                           (qwen-agent-chat--send-turn conn text context buf)))))
+       :on-error (lambda (err)
+                   (when (buffer-live-p buf)
+                     (with-current-buffer buf
+                       (qwen-agent-chat--fail err text))))))))
+
+(defun qwen-agent-chat--send-cancel ()
+  "Ask the server to cancel the running turn; return non-nil if asked."
+  (let* ((turn qwen-agent-chat--turn)
+         (conn (plist-get turn :conn))
+         (id (plist-get turn :id)))
+    (when turn
+      (setq qwen-agent-chat--turn (plist-put turn :cancel t))
+      (when (and id (jsonrpc-running-p conn))
+        (jsonrpc-notify conn :$/cancelRequest (list :id id))
+        t))))
+
+(defun qwen-agent-chat-cancel ()
+  "Cancel the reply that is coming; what came so far is kept."
+  (interactive)
+  (qwen-agent-chat--check)
+  (if (null qwen-agent-chat--turn)
+      (message "qwen-agent: No reply is coming")
+    (qwen-agent-chat--send-cancel)
+    (force-mode-line-update)
+    (message "qwen-agent: Cancelling the reply")))
+
+(defun qwen-agent-chat-toggle-thinking ()
+  "Show or hide the thinking of a thinking model in this chat buffer."
+  (interactive)
+  (if (assq 'qwen-agent-chat-thinking buffer-invisibility-spec)
+      (remove-from-invisibility-spec '(qwen-agent-chat-thinking . t))
+    (add-to-invisibility-spec '(qwen-agent-chat-thinking . t)))
+  (force-window-update (current-buffer)))
+
+;;;;; Commands
+
+(defun qwen-agent-chat--find-buffer (key)
+  "Return the most recent chat buffer of the server KEY, or nil."
+  (cl-find-if (lambda (b)
+                (with-current-buffer b
+                  (and qwen-agent-chat-mode (markerp qwen-agent-chat--out)
+                       (equal qwen-agent-chat--key key))))
+              (buffer-list)))
+
+(defun qwen-agent-chat--new-buffer (key &optional name)
+  "Return a new empty chat buffer for the server KEY, called NAME."
+  (let ((dir default-directory))
+    (with-current-buffer (generate-new-buffer (or name "*qwen-agent chat*"))
+      (setq default-directory dir)
+      (qwen-agent-chat--setup key)
+      (current-buffer))))
+
+(defun qwen-agent-chat--show (buf)
+  "Show the chat buffer BUF and put point in its message."
+  (pop-to-buffer buf)
+  (when (< (point) qwen-agent-chat--input)
+    (goto-char (point-max)))
+  buf)
+
+;;;###autoload
+(defun qwen-agent-chat (&optional new)
+  "Open a chat with the model and return its buffer.
+\\<qwen-agent-chat-mode-map>Type a message at the end and send it with
+\\[qwen-agent-chat-send].  The buffer of the last chat is reused;
+with a prefix argument NEW, or \\[qwen-agent-chat-new] in it, a new
+chat starts.  When the region is active, it is attached to the
+next message as context, as by `qwen-agent-chat-region'."
+  (interactive "P")
+  (let* ((key (qwen-agent--key-of-buffer))
+         (item (and (use-region-p)
+                    (qwen-agent-chat--context-item (region-beginning) (region-end))))
+         (buf (or (and (not new) (qwen-agent-chat--find-buffer key))
+                  (qwen-agent-chat--new-buffer key))))
+    ;; Started now, so that the header line can name the model.
+    (qwen-agent--ensure key)
+    (when item
+      (deactivate-mark)
+      (with-current-buffer buf (qwen-agent-chat--add-context item)))
+    (qwen-agent-chat--show buf)))
+
+(defun qwen-agent-chat-new ()
+  "Start a new chat, with the same server, in a buffer of its own."
+  (interactive)
+  (if (not qwen-agent-chat-mode)
+      (qwen-agent-chat t)
+    (let ((buf (qwen-agent-chat--new-buffer qwen-agent-chat--key)))
+      (qwen-agent--ensure qwen-agent-chat--key)
+      (qwen-agent-chat--show buf))))
+
+;;;###autoload
+(defun qwen-agent-chat-region (beg end &optional new)
+  "Attach the text between BEG and END to the next chat message.
+Interactively, the region.  It is sent as context (its file,
+language and lines go with it) when the message is sent with
+\\<qwen-agent-chat-mode-map>\\[qwen-agent-chat-send].  With a prefix argument
+NEW, in a new chat.  Return the chat buffer."
+  (interactive "r\nP")
+  (let* ((key (qwen-agent--key-of-buffer))
+         (item (qwen-agent-chat--context-item beg end))
+         (buf (or (and (not new) (qwen-agent-chat--find-buffer key))
+                  (qwen-agent-chat--new-buffer key))))
+    (qwen-agent--ensure key)
+    (deactivate-mark)
+    (with-current-buffer buf (qwen-agent-chat--add-context item))
+    (message "qwen-agent: %s attached; type your question, then C-c C-c"
+             (qwen-agent-chat--context-label item))
+    (qwen-agent-chat--show buf)))
+
+(defun qwen-agent-chat--render-history (history)
+  "Fill the current chat buffer with HISTORY, a `chat/history' result."
+  (let ((model (plist-get history :model)))
+    (qwen-agent-chat--register (plist-get history :chatId))
+    (setq qwen-agent-chat--chat-model model)
+    (cl-loop for m across (or (plist-get history :messages) [])
+             do (if (equal (plist-get m :role) "user")
+                    (qwen-agent-chat--insert-user (or (plist-get m :text) "")
+                                                  (append (plist-get m :context) nil))
+                  (qwen-agent-chat--insert-assistant (or (plist-get m :model) model))
+                  (let ((part nil))
+                    (when-let ((th (plist-get m :thinking)))
+                      (setq part (qwen-agent-chat--insert-piece "thinking" th nil)))
+                    (qwen-agent-chat--insert-piece "text" (or (plist-get m :text) "") part))
+                  (qwen-agent-chat--end-note (plist-get m :stopReason)
+                                             (plist-get m :error) nil)
+                  (when (plist-get m :usage)
+                    (setq qwen-agent-chat--usage (plist-get m :usage)))))))
+
+(defun qwen-agent-chat--read-chat (chats)
+  "Read one of CHATS, `chat/list' summaries, by its title."
+  (let* ((seen (make-hash-table :test #'equal))
+         (cands (mapcar (lambda (c)
+                          (let* ((title (plist-get c :title))
+                                 (n (puthash title (1+ (gethash title seen 0)) seen)))
+                            (cons (if (= n 1) title (format "%s <%d>" title n)) c)))
+                        chats))
+         ;; Titles are sentences: SPC types a space instead of completing.
+         (space (lambda (parent)
+                  (let ((map (make-sparse-keymap)))
+                    (set-keymap-parent map parent)
+                    (define-key map " " #'self-insert-command)
+                    map)))
+         (minibuffer-local-completion-map (funcall space minibuffer-local-completion-map))
+         (minibuffer-local-must-match-map (funcall space minibuffer-local-must-match-map)))
+    (qwen-agent--completing-read
+     "Resume chat" cands
+     :annotate (lambda (c)
+                 (format "%s · %d turn%s · %s"
+                         (plist-get (plist-get c :model) :id)
+                         (plist-get c :turns)
+                         (if (eql (plist-get c :turns) 1) "" "s")
+                         (or (qwen-agent--format-time (plist-get c :updatedAt)) "")))
+     :category 'qwen-agent-chat)))
+
+;;;###autoload
+(defun qwen-agent-chat-list ()
+  "Resume a saved chat, chosen by its title among the server's, newest first.
+Chats are kept by the server (they survive restarts and are shared
+with other editors); the chosen one opens with its whole history."
+  (interactive)
+  (let* ((key (if qwen-agent-chat-mode qwen-agent-chat--key (qwen-agent--key-of-buffer)))
+         (conn (qwen-agent--ensure key))
+         (chats (append (plist-get (qwen-agent--request "chat/list" (make-hash-table)
+                                                        :conn conn)
+                                   :chats)
+                        nil)))
+    (unless chats
+      (user-error "qwen-agent: No saved chats yet (M-x qwen-agent-chat starts one)"))
+    (let* ((chat (qwen-agent-chat--read-chat chats))
+           (id (plist-get chat :chatId))
+           (open (gethash id qwen-agent-chat--buffers)))
+      (if (buffer-live-p open)
+          (qwen-agent-chat--show open)
+        (let* ((history (qwen-agent--request "chat/history" (list :chatId id) :conn conn))
+               (buf (qwen-agent-chat--new-buffer
+                     key (format "*qwen-agent chat: %s*"
+                                 (truncate-string-to-width
+                                  (or (plist-get history :title) id) 40 nil nil "…")))))
+          (with-current-buffer buf
+            (qwen-agent-chat--render-history history))
+          (qwen-agent-chat--show buf))))))
+
 ;;;###autoload
 (defvar qwen-agent-command-map
   (let ((map (make-sparse-keymap)))
@@ -2072,6 +2726,8 @@ one's are shown but not applied."
     (define-key map "r" #'qwen-agent-restart)
     (define-key map "k" #'qwen-agent-shutdown)
     (define-key map "e" #'qwen-agent-events-buffer)
+    (define-key map "a" #'qwen-agent-chat)
+    (define-key map "A" #'qwen-agent-chat-list)
     map)
   "Keymap of the qwen-agent commands, bound to no key by default.
 Bind it to a prefix of your choice, for example:

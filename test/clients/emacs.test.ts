@@ -6,12 +6,13 @@
 // both). Without Emacs the test is skipped, except under CI where it fails.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODELS, startProviderServer } from '../peers/provider-server.js';
+import { startStreamingPeer, type StreamScript, type StreamedRequest } from '../peers/streaming-provider.js';
 import { envWithout, runEditor, type Run } from '../support/editor-process.js';
 import { SERVER } from '../support/server.js';
 import { startOidc, tail } from '../support/oidc-process.js';
@@ -50,6 +51,20 @@ function recipes(): Map<string, string> {
 async function runInteractiveEmacs(bin: string, home: string, probe: string, env: NodeJS.ProcessEnv): Promise<Run> {
   const cmd = `${bin} -nw -l ${probe}`;
   return runEditor('script', ['-qec', cmd, '/dev/null'], home, { ...env, HOME: home, TERM: 'xterm' }, 60_000);
+}
+
+/**
+ * What the streaming peer answers an ERT chat turn, chosen by words in the
+ * user's message (the ERT suite cannot reach the peer's setScript): a reply
+ * paced so that its streaming is visible, one that hangs part way (to be
+ * cancelled), or a thinking model's.
+ */
+function chatScript(r: StreamedRequest): StreamScript {
+  const messages: { role: string; content: unknown }[] = Array.isArray(r.body?.messages) ? r.body.messages : [];
+  const last = String([...messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+  if (last.includes('HANG')) return { text: ['first ', 'second ', 'never'], hangAfter: 2, intervalMs: 50 };
+  if (last.includes('THINK')) return { thinking: ['Hmm, ', 'six times seven.'], text: ['42'], usage: { input: 3, output: 9, reasoning: 8 } };
+  return { text: ['The ', 'answer ', 'is ', '42.'], usage: { input: 17, output: 4 }, intervalMs: 150 };
 }
 
 /** Variables that would leak the developer's real setup into a test. */
@@ -205,6 +220,24 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
       models: { openai: [...DEFAULT_MODELS.openai, SLOW_MODEL] },
       behaviour: (req) => (req.model === SLOW_MODEL ? { delayMs: 3000 } : undefined),
     });
+    // Chat turns: each request is logged (format, path, body) as it arrives
+    // and again when its connection closes, for the ERT suite to read.
+    const streamLog = join(tmp, 'stream-requests.jsonl');
+    writeFileSync(streamLog, '');
+    const watchers = new Set<NodeJS.Timeout>();
+    const streaming = await startStreamingPeer({ keys: [PEER_KEY] });
+    streaming.setScript((r) => {
+      const n = streaming.requests.indexOf(r);
+      appendFileSync(streamLog, `${JSON.stringify({ n, format: r.format, path: r.path, body: r.body })}\n`);
+      const w = setInterval(() => {
+        if (r.closedAt === undefined) return;
+        clearInterval(w);
+        watchers.delete(w);
+        appendFileSync(streamLog, `${JSON.stringify({ n, closed: true, completed: r.completed })}\n`);
+      }, 20);
+      watchers.add(w);
+      return chatScript(r);
+    });
     const oidc = await startOidc(env);
     const results = join(tmp, 'ert-results.jsonl');
     let run: Run;
@@ -218,11 +251,14 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
           QWEN_AGENT_TEST_SERVER: SERVER,
           QWEN_AGENT_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY, slowModel: SLOW_MODEL }),
           QWEN_AGENT_TEST_OIDC: oidc.info,
+          QWEN_AGENT_TEST_STREAMING: JSON.stringify({ url: streaming.url, key: PEER_KEY, log: streamLog }),
         },
         12 * 60_000,
       );
     } finally {
       await provider.close();
+      for (const w of watchers) clearInterval(w);
+      await streaming.close();
       oidc.child.kill('SIGTERM');
     }
     const lines: ErtResult[] = existsSync(results)

@@ -98,6 +98,9 @@
                                            qwen-agent-tests--home))
                  ;; Nothing leaves 127.0.0.1: a request to any other host (a
                  ;; preset's key check) goes to a proxy that refuses it.
+                 ;; Chats are kept under the sandbox, whatever the developer's XDG.
+                 (concat "XDG_STATE_HOME="
+                         (expand-file-name "state" qwen-agent-tests--root))
                  "HTTPS_PROXY=http://127.0.0.1:9"
                  "HTTP_PROXY=http://127.0.0.1:9"
                  "NO_PROXY=127.0.0.1,localhost"
@@ -1176,6 +1179,8 @@ the \"Testing…\" it covered."
   (should (eq (lookup-key qwen-agent-command-map "m") #'qwen-agent-select-model))
   (should (eq (lookup-key qwen-agent-command-map "s") #'qwen-agent-status))
   (should (eq (lookup-key qwen-agent-command-map "t") #'qwen-agent-test-model))
+  (should (eq (lookup-key qwen-agent-command-map "a") #'qwen-agent-chat))
+  (should (eq (lookup-key qwen-agent-command-map "A") #'qwen-agent-chat-list))
   (should-not (where-is-internal qwen-agent-command-map global-map))
   (should-not (where-is-internal #'qwen-agent-login global-map)))
 
@@ -1204,6 +1209,329 @@ the \"Testing…\" it covered."
                                 (buffer-string)))
         (should (string-search "failed its check with the provider" (buffer-string)))
         (should-not (string-search "sk-ert-wrong-key-000000000000" (buffer-string)))))))
+
+;;;; Chat
+
+(defun qwen-agent-tests--streaming ()
+  "Return the streaming peer of test/clients/emacs.test.ts, or skip the test.
+A plist (:url :key :log); the log file gets one JSON line per
+request as it arrives and one when its connection closes."
+  (let ((json (let ((process-environment qwen-agent-tests--initial-env))
+                (getenv "QWEN_AGENT_TEST_STREAMING"))))
+    (if (and json (not (string-empty-p json)))
+        (json-parse-string json :object-type 'plist)
+      (ert-skip "needs the streaming peer of test/clients/emacs.test.ts"))))
+
+(defun qwen-agent-tests--stream-log (peer)
+  "Return the lines of PEER's request log, as plists, oldest first."
+  (with-temp-buffer
+    (insert-file-contents (plist-get peer :log))
+    (mapcar (lambda (l) (json-parse-string l :object-type 'plist :array-type 'list))
+            (split-string (buffer-string) "\n" t))))
+
+(defun qwen-agent-tests--stream-requests (peer)
+  "Return the requests PEER received, oldest first."
+  (cl-remove-if-not (lambda (e) (plist-get e :body)) (qwen-agent-tests--stream-log peer)))
+
+(defun qwen-agent-tests--last-user-content (request)
+  "Return the content of the last user message of the logged REQUEST."
+  (plist-get (car (last (cl-remove-if-not
+                         (lambda (m) (equal (plist-get m :role) "user"))
+                         (plist-get (plist-get request :body) :messages))))
+             :content))
+
+(defun qwen-agent-tests--chat-setup (peer &optional model)
+  "Configure two models of PEER, a key for them, and select MODEL.
+MODEL defaults to ert-chat-model; ert-thinker is a thinking model,
+and ert-no-key has no key."
+  (qwen-agent-tests--write
+   (qwen-agent-tests--user-settings)
+   (format "{\"model\": {\"name\": %S},
+ \"security\": {\"auth\": {\"selectedType\": \"openai\"}},
+ \"modelProviders\": {\"openai\": [
+  {\"id\": \"ert-chat-model\", \"baseUrl\": %S, \"envKey\": \"ERT_CHAT_KEY\",
+   \"generationConfig\": {\"maxRetries\": 0}},
+  {\"id\": \"ert-thinker\", \"baseUrl\": %S, \"envKey\": \"ERT_CHAT_KEY\",
+   \"generationConfig\": {\"maxRetries\": 0, \"extra_body\": {\"enable_thinking\": true}}},
+  {\"id\": \"ert-no-key\", \"baseUrl\": %S, \"envKey\": \"ERT_UNSET_CHAT_KEY\"}]}}"
+           (or model "ert-chat-model") (plist-get peer :url) (plist-get peer :url)
+           (plist-get peer :url)))
+  (qwen-agent-tests--write (expand-file-name ".qwen/.env" qwen-agent-tests--home)
+                           (format "ERT_CHAT_KEY=%s\n" (plist-get peer :key)))
+  (set-file-modes (expand-file-name ".qwen/.env" qwen-agent-tests--home) #o600))
+
+(defun qwen-agent-tests--header ()
+  "Return the chat buffer's header line (`format-mode-line' is empty in batch)."
+  (should (equal header-line-format '(:eval (qwen-agent-chat--header-line))))
+  (qwen-agent-chat--header-line))
+
+(defun qwen-agent-tests--chat-transcript ()
+  "Return the chat buffer's transcript: the text above the prompt."
+  (buffer-substring-no-properties (point-min) qwen-agent-chat--out))
+
+(defun qwen-agent-tests--chat-input ()
+  "Return the message being typed in the chat buffer."
+  (buffer-substring-no-properties qwen-agent-chat--input (point-max)))
+
+(defun qwen-agent-tests--chat-wait-done (&optional seconds)
+  "Wait until the chat buffer's turn has ended, at most SECONDS (default 20)."
+  (qwen-agent-tests--wait (lambda () (null qwen-agent-chat--turn)) (or seconds 20)
+                          "the turn to end"))
+
+(defun qwen-agent-tests--kill-chats ()
+  "Kill every chat buffer."
+  (dolist (b (buffer-list))
+    (when (buffer-local-value 'qwen-agent-chat-mode b)
+      (kill-buffer b))))
+
+(ert-deftest qwen-agent-tests-chat-streams-reply ()
+  "A reply streams into the chat buffer as it comes, while typing goes on.
+C-c C-c sends; the header line names the model and the turn's usage."
+  (qwen-agent-tests--with-sandbox
+    (let* ((peer (qwen-agent-tests--streaming))
+           (before (length (qwen-agent-tests--stream-requests peer)))
+           partial)
+      (qwen-agent-tests--chat-setup peer)
+      (qwen-agent-tests--ready)
+      (unwind-protect
+          (with-current-buffer (qwen-agent-chat)
+            ;; markdown-mode is not installed in emacs -Q: text-mode.
+            (should (eq major-mode 'text-mode))
+            (should (eq (key-binding (kbd "C-c C-c")) #'qwen-agent-chat-send))
+            (should (eq (key-binding (kbd "C-c C-k")) #'qwen-agent-chat-cancel))
+            (qwen-agent-tests--wait
+             (lambda () (string-search "ert-chat-model (openai)"
+                                       (qwen-agent-tests--header)))
+             10 "the header line to name the model")
+            (goto-char (point-max))
+            (insert "What is the answer?")
+            (execute-kbd-macro (kbd "C-c C-c"))
+            (should (equal (qwen-agent-tests--chat-input) ""))
+            (should (string-search "replying" (qwen-agent-tests--header)))
+            ;; Part of the reply is there before the rest has come.
+            (qwen-agent-tests--wait
+             (lambda ()
+               (let ((text (qwen-agent-tests--chat-transcript)))
+                 (when (and qwen-agent-chat--turn (string-search "The answer " text))
+                   (setq partial text))))
+             20 "the first pieces of the reply")
+            (should-not (string-search "42." partial))
+            ;; Typing is not blocked while the reply streams in above it.
+            (goto-char (point-max))
+            (insert "next question")
+            (qwen-agent-tests--chat-wait-done)
+            (let ((text (qwen-agent-tests--chat-transcript)))
+              (should (string-match-p
+                       "## You\n\nWhat is the answer\\?\n\n## Qwen (ert-chat-model)\n\nThe answer is 42\\.\n"
+                       text)))
+            (should (equal (qwen-agent-tests--chat-input) "next question"))
+            (should (= (point) (point-max)))
+            (let ((header (qwen-agent-tests--header)))
+              (should (string-search "ert-chat-model (openai)" header))
+              (should (string-search "in 17 · out 4 tokens" header)))
+            ;; The transcript is read-only; the message is not.
+            (should-error (progn (goto-char (point-min)) (insert "x")) :type 'text-read-only)
+            (should-error (progn (goto-char (+ (point-min) 20)) (insert "x"))
+                          :type 'text-read-only)
+            (should-error (progn (goto-char qwen-agent-chat--out) (insert "x"))
+                          :type 'text-read-only)
+            (let ((reqs (nthcdr before (qwen-agent-tests--stream-requests peer))))
+              (should (= (length reqs) 1))
+              (should (equal (qwen-agent-tests--last-user-content (car reqs))
+                             "What is the answer?"))))
+        (qwen-agent-tests--kill-chats)))))
+
+(ert-deftest qwen-agent-tests-chat-region-as-context ()
+  "The region goes to the model as context: its file, language and lines."
+  (qwen-agent-tests--with-sandbox
+    (let* ((peer (qwen-agent-tests--streaming))
+           (before (length (qwen-agent-tests--stream-requests peer)))
+           (file (expand-file-name "calc.py" qwen-agent-tests--project)))
+      (qwen-agent-tests--chat-setup peer)
+      (qwen-agent-tests--write file "def add(a, b):\n    return a + b\n\nprint(add(1, 2))\n")
+      (qwen-agent-tests--ready)
+      (unwind-protect
+          (let ((src (find-file-noselect file)))
+            (with-current-buffer src
+              (should (eq major-mode 'python-mode))
+              (transient-mark-mode 1)
+              (goto-char (point-min))
+              (push-mark (point) t t)
+              (forward-line 1)
+              (end-of-line)
+              (call-interactively #'qwen-agent-chat-region))
+            (with-current-buffer (qwen-agent-chat--find-buffer 'global)
+              (should (string-search "[context: " (buffer-string)))
+              (should (string-search "calc.py lines 1-2 (python)]" (buffer-string)))
+              (goto-char (point-max))
+              (insert "Explain this.")
+              (qwen-agent-chat-send)
+              (qwen-agent-tests--chat-wait-done)
+              (should-not (string-search "[context: " (buffer-string)))
+              (should (string-search "```python\ndef add(a, b):\n    return a + b\n```\n\nExplain this."
+                                     (qwen-agent-tests--chat-transcript)))
+              (let ((reqs (nthcdr before (qwen-agent-tests--stream-requests peer))))
+                (should (= (length reqs) 1))
+                (should (equal (qwen-agent-tests--last-user-content (car reqs))
+                               "File: calc.py (python) lines 1-2:
+```python
+def add(a, b):
+    return a + b
+```
+
+Explain this.")))
+              ;; The server kept the item with the message, as sent.
+              (let* ((h (qwen-agent--request "chat/history"
+                                             (list :chatId qwen-agent-chat--id)))
+                     (item (aref (plist-get (aref (plist-get h :messages) 0) :context) 0)))
+                (should (equal (plist-get item :uri) (qwen-agent--path-to-uri file)))
+                (should (equal (plist-get item :languageId) "python"))
+                (should (equal (plist-get item :range)
+                               '(:start (:line 0 :character 0)
+                                        :end (:line 1 :character 16)))))))
+        (qwen-agent-tests--kill-chats)
+        (when-let ((b (get-file-buffer file))) (kill-buffer b))))))
+
+(ert-deftest qwen-agent-tests-chat-cancel ()
+  "C-c C-k cancels the reply: the provider's connection closes, the text so far stays."
+  (qwen-agent-tests--with-sandbox
+    (let* ((peer (qwen-agent-tests--streaming))
+           (before (length (qwen-agent-tests--stream-requests peer))))
+      (qwen-agent-tests--chat-setup peer)
+      (qwen-agent-tests--ready)
+      (unwind-protect
+          (with-current-buffer (qwen-agent-chat)
+            (goto-char (point-max))
+            (insert "HANG after two pieces")
+            (execute-kbd-macro (kbd "C-c C-c"))
+            (qwen-agent-tests--wait
+             (lambda () (string-search "first second " (qwen-agent-tests--chat-transcript)))
+             20 "the pieces before the hang")
+            (should qwen-agent-chat--turn)
+            (execute-kbd-macro (kbd "C-c C-k"))
+            (qwen-agent-tests--chat-wait-done 10)
+            (should (string-match-p "first second \n\\[cancelled\\]\n"
+                                    (qwen-agent-tests--chat-transcript)))
+            (should (string-search "cancelled" (qwen-agent-tests--header)))
+            ;; The provider's connection was closed, its answer unfinished.
+            (let ((n (plist-get (car (nthcdr before (qwen-agent-tests--stream-requests peer)))
+                                :n)))
+              (should (numberp n))
+              (qwen-agent-tests--wait
+               (lambda ()
+                 (cl-find-if (lambda (e) (and (eql (plist-get e :n) n) (plist-get e :closed)))
+                             (qwen-agent-tests--stream-log peer)))
+               5 "the provider's connection to close")
+              (should (eq (plist-get (cl-find-if (lambda (e) (and (eql (plist-get e :n) n)
+                                                                  (plist-get e :closed)))
+                                                 (qwen-agent-tests--stream-log peer))
+                                     :completed)
+                          :false)))
+            ;; The partial reply is kept in the chat.
+            (let* ((h (qwen-agent--request "chat/history"
+                                           (list :chatId qwen-agent-chat--id)))
+                   (reply (aref (plist-get h :messages) 1)))
+              (should (equal (plist-get reply :text) "first second "))
+              (should (equal (plist-get reply :stopReason) "cancelled")))
+            ;; The chat goes on.
+            (goto-char (point-max))
+            (insert "Again?")
+            (qwen-agent-chat-send)
+            (qwen-agent-tests--chat-wait-done)
+            (should (string-search "The answer is 42." (qwen-agent-tests--chat-transcript))))
+        (qwen-agent-tests--kill-chats)))))
+
+(ert-deftest qwen-agent-tests-chat-list-resumes-after-restart ()
+  "A saved chat resumes after a server restart, thinking folded, history sent."
+  (qwen-agent-tests--with-sandbox
+    (let* ((peer (qwen-agent-tests--streaming))
+           (before (length (qwen-agent-tests--stream-requests peer)))
+           offered)
+      (qwen-agent-tests--chat-setup peer "ert-thinker")
+      (qwen-agent-tests--ready)
+      (unwind-protect
+          (progn
+            (with-current-buffer (qwen-agent-chat)
+              (goto-char (point-max))
+              (insert "THINK: what is 6*7?")
+              (qwen-agent-chat-send)
+              (qwen-agent-tests--chat-wait-done)
+              (let ((pos (+ (point-min)
+                            (string-search "six times seven." (buffer-string)))))
+                ;; Thinking is folded, and C-c C-t shows it.
+                (should (invisible-p pos))
+                (execute-kbd-macro (kbd "C-c C-t"))
+                (should-not (invisible-p pos)))
+              (should (string-search "in 3 · out 9 · thinking 8 tokens"
+                                     (qwen-agent-tests--header))))
+            (qwen-agent-tests--kill-chats)
+            (qwen-agent-tests--stop-all)
+            (qwen-agent-tests--ready)
+            (cl-letf (((symbol-function 'completing-read)
+                       (lambda (_prompt table &rest _)
+                         (setq offered (all-completions "" table))
+                         (car offered))))
+              (qwen-agent-chat-list))
+            (should (equal offered '("THINK: what is 6*7?")))
+            (with-current-buffer (qwen-agent-chat--find-buffer 'global)
+              (should (string-prefix-p "*qwen-agent chat: THINK" (buffer-name)))
+              (let ((text (qwen-agent-tests--chat-transcript)))
+                (should (string-search "## You\n\nTHINK: what is 6*7?\n\n## Qwen (ert-thinker)\n"
+                                       text))
+                (should (string-search "42\n" text)))
+              (should (invisible-p (+ (point-min)
+                                      (string-search "six times seven." (buffer-string)))))
+              (should (string-search "ert-thinker (openai)" (qwen-agent-tests--header)))
+              (should (string-search "thinking 8" (qwen-agent-tests--header)))
+              (goto-char (point-max))
+              (insert "And why?")
+              (qwen-agent-chat-send)
+              (qwen-agent-tests--chat-wait-done)
+              (let* ((req (car (last (nthcdr before (qwen-agent-tests--stream-requests peer)))))
+                     (msgs (plist-get (plist-get req :body) :messages)))
+                (should (equal (mapcar (lambda (m) (list (plist-get m :role) (plist-get m :content)))
+                                       msgs)
+                               '(("user" "THINK: what is 6*7?") ("assistant" "42")
+                                 ("user" "And why?")))))))
+        (qwen-agent-tests--kill-chats)))))
+
+(ert-deftest qwen-agent-tests-chat-not-sent ()
+  "A message the server refuses (no key) says why and goes back to the input."
+  (qwen-agent-tests--with-sandbox
+    (let* ((peer (qwen-agent-tests--streaming))
+           (before (length (qwen-agent-tests--stream-requests peer))))
+      (qwen-agent-tests--chat-setup peer "ert-no-key")
+      (qwen-agent-tests--ready)
+      (unwind-protect
+          (with-current-buffer (qwen-agent-chat)
+            (goto-char (point-max))
+            (insert "Hello there")
+            (qwen-agent-chat-send)
+            (qwen-agent-tests--chat-wait-done)
+            (should (string-match-p "\\[not sent: .*ERT_UNSET_CHAT_KEY"
+                                    (qwen-agent-tests--chat-transcript)))
+            (should (equal (qwen-agent-tests--chat-input) "Hello there"))
+            (should (string-search "not sent" (qwen-agent-tests--header)))
+            (should (= (length (qwen-agent-tests--stream-requests peer)) before)))
+        (qwen-agent-tests--kill-chats)))))
+
+(define-derived-mode qwen-agent-tests--markdown-mode text-mode "Markdown"
+  "A stand-in for markdown-mode, which binds C-c C-c and C-c C-k too.")
+(define-key qwen-agent-tests--markdown-mode-map (kbd "C-c C-c") #'ignore)
+(define-key qwen-agent-tests--markdown-mode-map (kbd "C-c C-k") #'ignore)
+
+(ert-deftest qwen-agent-tests-chat-markdown-mode ()
+  "With markdown-mode installed, chat buffers use it, and keep their keys."
+  (qwen-agent-tests--with-sandbox
+    (unwind-protect
+        (cl-letf (((symbol-function 'markdown-mode) #'qwen-agent-tests--markdown-mode))
+          (with-current-buffer (qwen-agent-chat)
+            (should (eq major-mode 'qwen-agent-tests--markdown-mode))
+            (should (eq (key-binding (kbd "C-c C-c")) #'qwen-agent-chat-send))
+            (should (eq (key-binding (kbd "C-c C-k")) #'qwen-agent-chat-cancel))
+            (should (string-search "C-c C-c sends" (buffer-string)))
+            (should-error (qwen-agent-chat-send) :type 'user-error)))
+      (qwen-agent-tests--kill-chats))))
 
 ;;;; Batch runner
 
