@@ -7,12 +7,15 @@
 // Without it the test is skipped, except under CI where it fails.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startProviderServer } from '../peers/provider-server.js';
+import { startStreamingPeer, type StreamingPeer, type StreamScript } from '../peers/streaming-provider.js';
 import { envWithout, runEditor, type Run } from '../support/editor-process.js';
 import { startOidc, tail } from '../support/oidc-process.js';
 import { SERVER } from '../support/server.js';
@@ -22,6 +25,37 @@ const PLUGIN = join(ROOT, 'clients', 'neovim');
 const TESTS = join(PLUGIN, 'tests');
 const INSTALL = 'scripts/install-neovim.sh';
 const PEER_KEY = 'sk-nvim-peer-key-0123456789abcdef';
+const STREAM_KEY = 'sk-nvim-stream-key-0123456789abcdef';
+
+/**
+ * What the streaming peer answers, chosen by a word in the question (the
+ * Lua tests cannot reach the peer's setScript): `[slow]` paces ten pieces
+ * 150 ms apart, `[hang]` sends two pieces then holds the connection open,
+ * `[fail]` breaks off with an error event after one piece, `[think]`
+ * streams thinking first; anything else, four quick pieces.
+ */
+function chatScript(body: any): StreamScript {
+  const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
+  const last = messages[messages.length - 1];
+  const q = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '');
+  if (q.includes('[slow]')) return { text: Array.from({ length: 10 }, (_, i) => `piece${i + 1} `), usage: { input: 20, output: 10 }, intervalMs: 150 };
+  if (q.includes('[hang]')) return { text: ['partial ', 'answer ', 'never sent'], hangAfter: 2, intervalMs: 20 };
+  if (q.includes('[fail]')) return { text: ['half an ', 'answer'], errorAfter: 1 };
+  if (q.includes('[think]')) return { thinking: ['Six times ', 'seven.\nThat is 42.'], text: ['The answer ', 'is 42.'], usage: { input: 9, output: 7, reasoning: 5 } };
+  return { text: ['Hello', ' from', ' the', ' peer.'], usage: { input: 12, output: 4 }, intervalMs: 20 };
+}
+
+/** GET /requests: what the streaming peer received (body, path, whether its connection closed), for the Lua tests. */
+async function startPeerControl(peer: StreamingPeer): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.url !== '/requests') return void res.writeHead(404).end();
+    const list = peer.requests.map((r) => ({ path: r.path, body: r.body, closed: r.closedAt !== undefined, completed: r.completed }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(list));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
 
 /** Variables that would leak the developer's real setup into a test. */
 const SCRUB =
@@ -87,6 +121,9 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'qwen-agent-nvim-'));
   const provider = await startProviderServer({ keys: [PEER_KEY] });
   const oidc = await startOidc({ ...base, HOME: join(tmp, 'oidc-home') });
+  const stream = await startStreamingPeer({ keys: [STREAM_KEY] });
+  stream.setScript((r) => chatScript(r.body));
+  const control = await startPeerControl(stream);
   const files = readdirSync(TESTS)
     .filter((f) => /^test_.*\.lua$/.test(f))
     // NVIM_QWEN_ONLY=test_login,test_model runs those files only (development).
@@ -130,6 +167,7 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
         NVIM_QWEN_TEST_RESULTS: results,
         NVIM_QWEN_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY }),
         NVIM_QWEN_TEST_OIDC: oidc.info,
+        NVIM_QWEN_TEST_STREAM: JSON.stringify({ url: stream.url, origin: stream.origin, key: STREAM_KEY, control: control.url }),
         TERM: 'dumb',
       };
       const run = await runNvim(nvim.bin, project, env, 5 * 60_000);
@@ -163,6 +201,8 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
     }
   } finally {
     await provider.close();
+    await control.close();
+    await stream.close();
     oidc.child.kill('SIGTERM');
     rmSync(tmp, { recursive: true, force: true });
   }

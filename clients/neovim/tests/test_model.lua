@@ -237,7 +237,7 @@ T.test(':Qwen config shows the resolved graph with sources', function()
   T.contains(text, 'model.name')
   T.contains(text, 'settings (user) ~/.qwen/settings.json')
   T.contains(text, 'NVIM_PEER_KEY')
-  T.contains(text, 'dotenv ~/.qwen/.env')
+  T.contains(text, 'dotenv (home) ~/.qwen/.env')
   if provider then T.not_contains(text, provider.key) end
   T.eq(vim.bo[buf].modifiable, false)
   vim.cmd('close')

@@ -12,6 +12,8 @@ Client.__index = Client
 
 --- Error code of requests that never got an answer because the server exited.
 Client.EXITED = -32097
+--- Error code of a request the server answered as cancelled (-32800).
+Client.CANCELLED = -32800
 
 ---@class qwen.ClientHandlers
 ---@field notification? fun(method: string, params: any)
@@ -112,7 +114,7 @@ function Client:start()
     log.info('server ready', self.server_info)
     local queued = self.queue
     self.queue = {}
-    for _, q in ipairs(queued) do self:_send(q.method, q.params, q.cb, q.secret) end
+    for _, q in ipairs(queued) do self:_send(q.method, q.params, q.cb, q.secret, q.ticket) end
     if self.handlers.ready then self.handlers.ready(self) end
   end, true)
   return true
@@ -131,20 +133,36 @@ end
 ---@param params table|nil
 ---@param cb fun(err: table|nil, result: any)|nil
 ---@param secret boolean|nil
+---@return table ticket  for `Client:cancel()`
 function Client:request(method, params, cb, secret)
   cb = cb or function() end
+  local ticket = {}
   if self.status ~= 'running' and self.status ~= 'starting' then
     local ok, why = self:start()
     if not ok then
       vim.schedule(function() cb({ code = Client.EXITED, message = why }, nil) end)
-      return
+      return ticket
     end
   end
   if self.status == 'starting' then
-    table.insert(self.queue, { method = method, params = params, cb = cb, secret = secret })
-    return
+    table.insert(self.queue, { method = method, params = params, cb = cb, secret = secret, ticket = ticket })
+    return ticket
   end
-  self:_send(method, params, cb, secret)
+  self:_send(method, params, cb, secret, ticket)
+  return ticket
+end
+
+--- Sends `$/cancelRequest` for the request of `ticket` (what `request`
+--- returned); one still queued is cancelled as soon as it is sent. The
+--- request's callback still gets the server's answer.
+function Client:cancel(ticket)
+  if not ticket or ticket.answered then return false end
+  if ticket.id and ticket.rpc and ticket.rpc == self.rpc then
+    pcall(self.rpc.notify, '$/cancelRequest', { id = ticket.id })
+    return true
+  end
+  ticket.cancel_when_sent = true
+  return true
 end
 
 --- Like `request`, but waits (at most `timeout` ms) and returns err, result.
@@ -164,7 +182,7 @@ function Client:notify(method, params)
   return self.rpc.notify(method, params or vim.empty_dict())
 end
 
-function Client:_send(method, params, cb, secret)
+function Client:_send(method, params, cb, secret, ticket)
   if secret then
     log.debug('-> ' .. method .. ' (params not logged)')
   else
@@ -176,6 +194,7 @@ function Client:_send(method, params, cb, secret)
   local function on_reply(err, result)
     if self.pending[token] == nil then return end
     self.pending[token] = nil
+    if ticket then ticket.answered = true end
     if err then
       log.debug('<- ' .. method .. ' error', { code = err.code, message = err.message, data = err.data })
     else
@@ -183,11 +202,23 @@ function Client:_send(method, params, cb, secret)
     end
     cb(err, result)
   end
-  local send = function() return self.rpc.request(method, params or vim.empty_dict(), on_reply) end
-  local ok, sent = pcall(secret and function() return log.without_lsp_debug(send) end or send)
+  -- vim.lsp.rpc drops a -32800 (RequestCancelled) answer without calling
+  -- back; its reply notice still comes, first: a request it answered that
+  -- way gets that error here, after the answer's own callback had its turn.
+  local function on_any_reply()
+    vim.schedule(function() on_reply({ code = Client.CANCELLED, message = 'request cancelled' }, nil) end)
+  end
+  local send = function() return self.rpc.request(method, params or vim.empty_dict(), on_reply, on_any_reply) end
+  local ok, sent, id = pcall(secret and function() return log.without_lsp_debug(send) end or send)
   if not ok or not sent then
     self.pending[token] = nil
     vim.schedule(function() cb({ code = Client.EXITED, message = 'qwen-agent-server is not running' }, nil) end)
+    return
+  end
+  if ticket then
+    -- The JSON-RPC id, for $/cancelRequest (valid for this server process only).
+    ticket.id, ticket.rpc = id, self.rpc
+    if ticket.cancel_when_sent then self:cancel(ticket) end
   end
 end
 

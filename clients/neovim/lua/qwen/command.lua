@@ -14,6 +14,7 @@ M.plug = {
   trust = 'Decide whether to trust this folder',
   restart = 'Restart qwen-agent-server',
   log = 'Open the plugin log',
+  chat = 'Open the chat (in Visual mode: with the selection as context)',
 }
 
 --- Highlight groups (`:h qwen-highlights`), linked by default so that a
@@ -28,12 +29,16 @@ function M.create()
   vim.api.nvim_create_user_command('Qwen', function(o) require('qwen').command(o) end, {
     nargs = '*',
     bang = true,
-    desc = 'Qwen: sign in, pick a model (status, login, logout, model, test, config, trust, restart, log)',
+    -- `:'<,'>Qwen chat` sends the selection as context.
+    range = true,
+    desc = 'Qwen: sign in, pick a model, chat (status, login, logout, model, test, config, trust, restart, log, chat)',
     complete = function(...) return require('qwen').complete(...) end,
   })
   for name, desc in pairs(M.plug) do
     vim.keymap.set('n', '<Plug>(qwen-' .. name .. ')', '<Cmd>Qwen ' .. name .. '<CR>', { desc = 'Qwen: ' .. desc })
   end
+  -- In Visual mode ":" puts the '<,'> range in front.
+  vim.keymap.set('x', '<Plug>(qwen-chat)', ':Qwen chat<CR>', { desc = 'Qwen: chat about the selection', silent = true })
   for group, link in pairs(M.highlights) do
     vim.api.nvim_set_hl(0, group, { link = link, default = true })
   end

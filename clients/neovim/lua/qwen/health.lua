@@ -3,7 +3,7 @@ local M = {}
 local H = {}
 
 --- Methods of PROTOCOL.md version 2 the plugin uses.
-M.methods = { 'auth/methods', 'auth/status', 'auth/login', 'auth/cancel', 'auth/logout', 'model/list', 'model/select', 'model/test', 'config/resolve', 'workspace/trust' }
+M.methods = { 'auth/methods', 'auth/status', 'auth/login', 'auth/cancel', 'auth/logout', 'model/list', 'model/select', 'model/test', 'config/resolve', 'workspace/trust', 'chat/start', 'chat/send', 'chat/list', 'chat/history' }
 
 function M.check()
   local health = vim.health

@@ -177,6 +177,9 @@ end
 --- only, to choose it again in a new server process.
 function M.remember_session_model(m) H.session_model = m end
 
+--- `:[range]Qwen chat [list | new] [text]`: see `:h :Qwen-chat`.
+function M.chat(args, o) return require('qwen.chat').command(M.client(), args, o or {}) end
+
 --- `:Qwen log`: opens the plugin's log file.
 function M.log() vim.cmd.split(vim.fn.fnameescape(log.path())) end
 
@@ -190,6 +193,7 @@ M.subcommands = {
   trust = function() M.trust() end,
   restart = function() M.restart() end,
   log = function() M.log() end,
+  chat = function(a, _, o) M.chat(a, o) end,
 }
 
 --- Runs `:Qwen` (the user command's callback).
@@ -201,7 +205,7 @@ function M.command(o)
     util.notify(('unknown subcommand %q; one of: %s'):format(name, table.concat(H.names(), ', ')), vim.log.levels.ERROR)
     return
   end
-  f(args, o.bang)
+  f(args, o.bang, o)
 end
 
 --- Completion for `:Qwen`: the sign-in method ids and their choices come
@@ -217,6 +221,8 @@ function M.complete(arglead, cmdline, _)
     list = login.completion(H.client_if_started())
   elseif #words == 1 and words[1] == 'model' then
     list = { 'user', 'workspace', 'session' }
+  elseif #words == 1 and words[1] == 'chat' then
+    list = { 'list', 'new' }
   elseif #words == 2 and words[1] == 'login' then
     list = login.completion(H.client_if_started(), words[2])
   end
@@ -351,6 +357,10 @@ function H.on_notification(method, params)
   elseif method == 'config/didChange' then
     vim.api.nvim_exec_autocmds('User', { pattern = 'QwenConfigChanged', modeline = false, data = params })
     H.schedule_refresh()
+  elseif method == 'chat/didUpdate' then
+    -- No chat module loaded: no chat buffer to stream into.
+    local chat = package.loaded['qwen.chat']
+    if chat then chat.on_update(params) end
   elseif method == 'textDocument/publishDiagnostics' then
     require('qwen.diagnostics').publish(params)
   elseif method == 'window/showMessage' then

@@ -121,7 +121,7 @@ function M.short(path)
   return vim.fn.fnamemodify(path, ':~')
 end
 
---- "settings (user) ~/.qwen/settings.json", "dotenv ~/.qwen/.env", "builtin".
+--- "settings (user) ~/.qwen/settings.json", "dotenv (home) ~/.qwen/.env", "builtin".
 function M.source_text(src)
   if type(src) ~= 'table' then return '' end
   local s = src.layer or '?'
