@@ -145,8 +145,19 @@ export async function authStatus(g: ConfigGraph, oauth: OAuthStatus): Promise<Au
  * `<authType>:<envKey>`. Every preset's key is watched, set up or not, so that
  * a key appearing in a `.env` file is announced under its preset.
  */
-export function credentialSnapshot(g: ConfigGraph): Map<string, { authType: KeyAuthType; envKey: string; login: string; value: string }> {
-  const out = new Map<string, { authType: KeyAuthType; envKey: string; login: string; value: string }>();
+type CredentialSnapshot = Map<string, { authType: KeyAuthType; envKey: string; login: string; value: string }>;
+
+/** Worked out once per graph (a graph is replaced, never changed): every recompute compares the one before with the one after. */
+const snapshots = new WeakMap<ConfigGraph, CredentialSnapshot>();
+
+export function credentialSnapshot(g: ConfigGraph): CredentialSnapshot {
+  let known = snapshots.get(g);
+  if (!known) snapshots.set(g, (known = takeSnapshot(g)));
+  return known;
+}
+
+function takeSnapshot(g: ConfigGraph): CredentialSnapshot {
+  const out: CredentialSnapshot = new Map();
   const presets = presetUses(g);
   for (const p of PRESETS) {
     if (p.group !== 'custom') out.set(`${p.protocol}:${p.envKey}`, { authType: p.protocol, envKey: p.envKey, login: p.id, value: g.env.get(p.envKey)?.value ?? '' });
