@@ -18,9 +18,10 @@ import type {
   ResolvedModel,
   StreamOptions,
 } from './types.js';
-import { DEFAULT_OPENAI_BASE_URL, retriesOf, stderrLogger, timeoutOf } from './util.js';
+import { DEFAULT_OPENAI_BASE_URL } from './util.js';
 import { responsesWireBaseUrl } from '../config/index.js';
 import { listing, probing } from './shared.js';
+import { modelIds, openaiClient } from './openai.js';
 import { numberParam, streamingTurn } from './stream-turn.js';
 
 /** Where Qwen Code sends Responses requests (`…/v1`, to which the SDK appends `/responses`). */
@@ -28,20 +29,8 @@ export function responsesBaseUrl(t: ProviderTarget): string {
   return responsesWireBaseUrl(t.baseUrl?.trim() || DEFAULT_OPENAI_BASE_URL);
 }
 
-async function client(t: ProviderTarget, opts: CallOptions): Promise<OpenAI> {
-  const { default: OpenAIClient } = await import('openai');
-  return new OpenAIClient({
-    apiKey: t.apiKey,
-    baseURL: responsesBaseUrl(t),
-    timeout: timeoutOf(t),
-    maxRetries: retriesOf(t),
-    ...(t.customHeaders ? { defaultHeaders: t.customHeaders } : {}),
-    fetch: opts.fetch,
-    // An explicit level and logger: OPENAI_LOG=debug would otherwise print on stdout.
-    logLevel: 'warn',
-    logger: stderrLogger,
-  });
-}
+/** Qwen OAuth never speaks this wire, so openai.ts's headers are the model's own customHeaders here. */
+const client = (t: ProviderTarget, opts: CallOptions): Promise<OpenAI> => openaiClient(t, opts, responsesBaseUrl(t));
 
 /**
  * extra_body as Qwen Code passes it on this wire: without `enable_thinking`
@@ -57,8 +46,6 @@ function extraFields(m: ResolvedModel): Record<string, unknown> {
 
 /** The API refuses a `max_output_tokens` below this. */
 const MIN_OUTPUT_TOKENS = 16;
-
-const ModelItem = z.looseObject({ id: z.string().check(z.minLength(1)) });
 
 const Count = z.nullish(z.number());
 const Usage = z.looseObject({
@@ -176,14 +163,7 @@ export const openaiResponsesAdapter: ProviderAdapter = {
 
   listModels(t: ProviderTarget, opts: ListOptions): Promise<RemoteModel[]> {
     return listing(t, responsesBaseUrl(t), opts, async (limit) => {
-      const c = await client(t, opts);
-      const out: RemoteModel[] = [];
-      for await (const item of c.models.list({ signal: opts.signal })) {
-        const parsed = ModelItem.safeParse(item);
-        if (parsed.success) out.push({ id: parsed.data.id });
-        if (out.length >= limit) break;
-      }
-      return out;
+      return modelIds(await client(t, opts), opts, limit);
     });
   },
 };

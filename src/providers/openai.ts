@@ -22,11 +22,12 @@ function headersOf(t: ProviderTarget): Record<string, string> | undefined {
   return { 'X-DashScope-AuthType': 'qwen-oauth', ...(t.customHeaders ?? {}) };
 }
 
-async function client(t: ProviderTarget, opts: CallOptions): Promise<OpenAI> {
+/** The openai SDK's client for `t`, at `baseURL` (the Responses wire has its own: openai-responses.ts). */
+export async function openaiClient(t: ProviderTarget, opts: CallOptions, baseURL = openAIBaseUrl(t)): Promise<OpenAI> {
   const { default: OpenAIClient } = await import('openai');
   return new OpenAIClient({
     apiKey: t.apiKey,
-    baseURL: openAIBaseUrl(t),
+    baseURL,
     timeout: timeoutOf(t),
     maxRetries: retriesOf(t),
     ...(headersOf(t) ? { defaultHeaders: headersOf(t) } : {}),
@@ -44,6 +45,17 @@ function wantsMaxCompletionTokens(err: unknown): boolean {
 }
 
 const ModelItem = z.looseObject({ id: z.string().check(z.minLength(1)), owned_by: z.optional(z.string()) });
+
+/** GET /models, page after page, up to `limit` ids. */
+export async function modelIds(c: OpenAI, opts: ListOptions, limit: number): Promise<RemoteModel[]> {
+  const out: RemoteModel[] = [];
+  for await (const item of c.models.list({ signal: opts.signal })) {
+    const parsed = ModelItem.safeParse(item);
+    if (parsed.success) out.push({ id: parsed.data.id });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
 
 const Count = z.nullish(z.number());
 /** One chunk of a streamed chat completion, as far as a turn reads it. */
@@ -81,7 +93,7 @@ function chatMessages(req: ChatRequest): { role: 'system' | 'user' | 'assistant'
 /** A streamed chat completion (OpenAI, every compatible endpoint and preset, and coder-model with the OAuth token). */
 function streamChat(m: ResolvedModel, req: ChatRequest, opts: StreamOptions): Promise<ChatTurnResult> {
   return streamingTurn(m, openAIBaseUrl(m), opts, async (io) => {
-    const c = await client(m, { ...opts, fetch: io.fetch });
+    const c = await openaiClient(m, { ...opts, fetch: io.fetch });
     // As Qwen Code builds it: extra_body and samplingParams first, so neither can change the model, the messages or streaming.
     const body = {
       ...(m.extraBody ?? {}),
@@ -121,7 +133,7 @@ export const openaiAdapter: ProviderAdapter = {
   streamChat,
 
   probe(m: ResolvedModel, opts: CallOptions): Promise<ProbeResult> {
-    return probing(m, openAIBaseUrl(m), opts, () => client(m, opts), async (c) => {
+    return probing(m, openAIBaseUrl(m), opts, () => openaiClient(m, opts), async (c) => {
       // extra_body goes first so that it cannot change the model, the prompt or the budget.
       const extra = m.extraBody ?? {};
       // DashScope refuses `enable_thinking: true` on non-streaming calls, and Qwen Code
@@ -150,14 +162,7 @@ export const openaiAdapter: ProviderAdapter = {
 
   listModels(t: ProviderTarget, opts: ListOptions): Promise<RemoteModel[]> {
     return listing(t, openAIBaseUrl(t), opts, async (limit) => {
-      const c = await client(t, opts);
-      const out: RemoteModel[] = [];
-      for await (const item of c.models.list({ signal: opts.signal })) {
-        const parsed = ModelItem.safeParse(item);
-        if (parsed.success) out.push({ id: parsed.data.id });
-        if (out.length >= limit) break;
-      }
-      return out;
+      return modelIds(await openaiClient(t, opts), opts, limit);
     });
   },
 };
