@@ -16,7 +16,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { answering, listenOnLoopback } from './loopback.js';
 import { randomUUID } from 'node:crypto';
 
 export type Protocol = 'openai' | 'anthropic' | 'gemini' | 'vertex';
@@ -442,7 +442,6 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
   const requests: RecordedRequest[] = [];
   let behaviour: Behaviour | undefined = opts.behaviour;
   let used = new Map<string, number>();
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
   function pickReply(req: RecordedRequest): Reply | undefined {
@@ -538,24 +537,8 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     send(res, answer);
   }
 
-  const server = createServer((inc, res) => {
-    handle(inc, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(err));
-      }
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const loopback = await listenOnLoopback(createServer(answering(handle)));
+  const { origin } = loopback;
 
   return {
     url: `${origin}/v1`,
@@ -573,8 +556,7 @@ export async function startProviderServer(opts: ProviderServerOptions = {}): Pro
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return loopback.close();
     },
   };
 }

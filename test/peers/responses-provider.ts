@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { answering, listenOnLoopback } from './loopback.js';
 import { errorAnswer } from './provider-server.js';
 
 export interface ResponsesRequest {
@@ -106,7 +106,6 @@ export async function startResponsesProvider(opts: ResponsesProviderOptions = {}
   const models = opts.models ?? RESPONSES_MODELS;
   const requests: ResponsesRequest[] = [];
   let script: ((req: ResponsesRequest) => StreamScript | undefined) | undefined;
-  const sockets = new Set<Socket>();
 
   function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
@@ -167,23 +166,8 @@ export async function startResponsesProvider(opts: ResponsesProviderOptions = {}
     if (s.hangAfter === undefined) res.end();
   }
 
-  const server = createServer((inc, res) => {
-    handle(inc, res).catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(err));
-      }
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const loopback = await listenOnLoopback(createServer(answering(handle)));
+  const { origin } = loopback;
   return {
     url: `${origin}/v1`,
     origin,
@@ -191,9 +175,6 @@ export async function startResponsesProvider(opts: ResponsesProviderOptions = {}
     setScript(s) {
       script = s;
     },
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => loopback.close(),
   };
 }

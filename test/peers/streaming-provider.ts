@@ -13,7 +13,7 @@
  * Every request is recorded with when its connection closed.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export type WireFormat = 'openai' | 'anthropic' | 'gemini';
 
@@ -222,7 +222,6 @@ export async function startStreamingPeer(opts: { keys?: string[]; script?: Strea
   const requests: StreamedRequest[] = [];
   const waiters = new Map<number, ((at: number) => void)[]>();
   let script: StreamScript | ((r: StreamedRequest) => StreamScript) = opts.script ?? { text: ['Hello', ', ', 'world', '.'], usage: { input: 5, output: 4 } };
-  const sockets = new Set<Socket>();
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const receivedAt = performance.now();
@@ -317,13 +316,8 @@ export async function startStreamingPeer(opts: { keys?: string[]; script?: Strea
       else res.destroy();
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const loopback = await listenOnLoopback(server);
+  const { origin } = loopback;
   return {
     url: `${origin}/v1`,
     origin,
@@ -336,9 +330,6 @@ export async function startStreamingPeer(opts: { keys?: string[]; script?: Strea
       if (r?.closedAt !== undefined) return Promise.resolve(r.closedAt);
       return new Promise((resolve) => waiters.set(i, [...(waiters.get(i) ?? []), resolve]));
     },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close: () => loopback.close(),
   };
 }
