@@ -10,9 +10,7 @@ import { createProxyFetch, EgressGuard, MIN_CREDENTIAL_LENGTH, TRUST_HINT } from
 import { QwenOAuth } from '../auth/qwen-oauth/index.js';
 import { keepVerdictsIn, verdictFor } from '../auth/verified.js';
 import { type CatalogueModel, type ConfigGraph, DEFAULT_ENV_KEY, type Found, modelKey, type Overrides, reachability, resolveConfig, resolvePaths, stateDir } from '../config/index.js';
-import { currentEgressPolicy } from '../handlers/egress.js';
-import { findModel } from '../handlers/model.js';
-import { graphSecrets } from '../handlers/secrets.js';
+import { currentEgressPolicy, findModel, graphSecrets } from '../handlers/index.js';
 import { isSecretName, scrub, ServerError, type Source } from '../protocol/index.js';
 import type { CliArgs } from './args.js';
 import { describeSource } from './status.js';

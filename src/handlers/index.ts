@@ -16,6 +16,11 @@ import { knownSecrets, scrubbingNotifier } from './secrets.js';
 import { resolvedConfigView } from './views.js';
 import { trustWorkspace } from './workspace.js';
 
+// What the command-line hand-over (src/cli) applies exactly as the server does.
+export { currentEgressPolicy } from './egress.js';
+export { findModel } from './model.js';
+export { graphSecrets } from './secrets.js';
+
 export interface ServiceOptions {
   processEnv: NodeJS.ProcessEnv;
   cwd: string;
