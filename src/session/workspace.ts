@@ -142,13 +142,14 @@ export class WorkspaceState {
    * watcher may fold the rest of that write into the event already handled:
    * look once more, a moment later.
    */
-  private recheckPartialWrites(g: ConfigGraph): void {
-    const broken = g.files.filter((f) => f.parseError || f.vanishedAt !== undefined).map((f) => f.path);
+  private recheckPartialWrites(g: ConfigGraph, vanishedOnly = false): void {
+    const broken = g.files.filter((f) => (!vanishedOnly && f.parseError) || f.vanishedAt !== undefined).map((f) => f.path);
     if (broken.length === 0 || this.recheck) return;
     this.recheck = setTimeout(() => {
       this.recheck = undefined;
-      // Not from a watcher event: no config/didChange, and no further re-check.
-      void this.recompute(broken);
+      // Not from a watcher event: no config/didChange, and no further re-check of a broken file. A file
+      // that went while this look was already due may still be in its grace: look once more, after it.
+      void this.recompute(broken).then((after) => this.recheckPartialWrites(after, true), () => undefined);
     }, 250);
     this.recheck.unref();
   }

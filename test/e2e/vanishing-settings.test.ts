@@ -27,6 +27,25 @@ describe('a settings file renamed away for a moment', () => {
     await srv.waitFor('model/didChange', (p) => p.selected?.id === 'after', 1000, mark);
   });
 
+  it('a file deleted while a second look at it is already due is gone once its grace has passed', async () => {
+    const path = await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
+    const srv = await ctx.start({ env: { OPENAI_API_KEY: 'sk-vanishing-0123456789' } });
+    await srv.request('config/resolve');
+    await sleep(300);
+    // Half written: the server looks again 250 ms later. The file goes before that look, which then falls in its grace.
+    await writeFile(path, '{ "modelProviders": ');
+    await sleep(120);
+    await rm(path);
+    const t0 = Date.now();
+    for (;;) {
+      const list = await srv.request('model/list');
+      const ids = list.groups.flatMap((g: { models: { id: string }[] }) => g.models.map((m) => m.id));
+      if (!ids.includes('mine-a')) break;
+      assert.ok(Date.now() - t0 < 2000, 'the deleted file still counts after two seconds');
+      await sleep(50);
+    }
+  });
+
   it('its models stay selectable while another program saves it by renames, and a file deleted for good is gone within two seconds', async () => {
     const path = await ctx.sb.write('home/.qwen/settings.json', SETTINGS);
     const srv = await ctx.start({ env: { OPENAI_API_KEY: 'sk-vanishing-0123456789' } });
