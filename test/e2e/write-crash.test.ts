@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmod, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { parse as parseDotenv } from 'dotenv';
 import { parse, type ParseError } from 'jsonc-parser';
 import { sandboxPerTest } from '../support/per-test.js';
 import type { TestServer } from '../support/server.js';
+import { filesIn } from '../support/files-in.js';
 
 const ctx = sandboxPerTest();
 
@@ -37,7 +38,7 @@ function checkFiles(settingsText: string, dotenvText: string, mode: number, when
 
 /** Everything in ~/.qwen that is not one of its files: what a killed writer left. */
 async function leftovers(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => !['settings.json', '.env', 'trustedFolders.json'].includes(n));
+  return (await filesIn(dir)).filter((n) => !['settings.json', '.env', 'trustedFolders.json'].includes(n));
 }
 
 describe('a server killed while it writes', () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { sandboxPerTest } from '../support/per-test.js';
 import type { RpcError, TestServer } from '../support/server.js';
+import { filesIn } from '../support/files-in.js';
 
 const ctx = sandboxPerTest();
 
@@ -81,6 +82,6 @@ describe('writes the system refuses answer WriteFailed, with the path and the re
     } finally {
       execFileSync('chattr', ['-i', qwenDir]);
     }
-    assert.deepEqual(await readdir(qwenDir), ['settings.json'], 'nothing left behind');
+    assert.deepEqual(await filesIn(qwenDir), ['settings.json'], 'nothing left behind');
   });
 });

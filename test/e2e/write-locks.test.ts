@@ -84,8 +84,8 @@ describe('locks left by writers that died', () => {
 
   it('a settings.json lock folder whose holder died: model/select answers at once', async () => {
     await ctx.sb.write('home/.qwen/settings.json', '{ "modelProviders": { "openai": [{ "id": "m0" }] } }\n');
-    const lockDir = ctx.sb.path('home/.qwen/settings.json.lock');
-    await mkdir(lockDir);
+    const lockDir = ctx.sb.path('home/.qwen/.qwen-agent-server/settings.json.lock');
+    await mkdir(lockDir, { recursive: true });
     await writeFile(`${lockDir}/holder`, JSON.stringify({ holder: 'qwen-agent-server', pid: deadPid(), host: hostname() }));
     const srv = await ctx.start();
     const r = await timed(srv.request('model/select', { authType: 'openai', id: 'm0', scope: 'user' }));

@@ -1,22 +1,70 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { lstatSync, mkdirSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /**
- * Names of what a writer puts beside a file for a moment: the temp file
- * of its next content, and a lock being made or put aside. Each names its
- * writer's pid and machine, so that what a dead writer left can be told
- * from what a live one is still using.
+ * Where a writer puts what it needs for a moment while it writes a file
+ * (the temp file of its next content, its lock, a lock being made or put
+ * aside), and what those are called. Each name carries its writer's pid and
+ * machine, so that what a dead writer left can be told from what a live
+ * one is still using.
+ *
+ * They go in a scratch folder inside the file's folder (`SCRATCH`), not
+ * beside the file: every editor's server watches the folders of the
+ * settings files, and each name appearing there costs each of them a look
+ * at the folder; a save then shows there as a single rename. In the home
+ * folder itself (`~/.env`) they stay beside the file, so as not to add a
+ * folder to it.
  */
+
+/** The scratch folder's name. */
+export const SCRATCH = '.qwen-agent-server';
 
 /** 2 bytes from the host name: leftovers of another machine sharing this folder are not judged by our pids. */
 const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 4);
 
 const tag = () => `${process.pid}.${HOST_TAG}${randomBytes(2).toString('hex')}`;
 
-/** `.<name>.<pid>.<tag>.tmp` beside `target`. */
+/**
+ * The folder a writer of `target` works in, created when missing: the
+ * scratch folder, or the file's own folder (the home folder, or a scratch
+ * path that is not a plain folder of ours, such as a link a repository
+ * planted, which is never written through).
+ */
+export function workFolderOf(target: string): string {
+  const dir = dirname(target);
+  if (resolve(dir) === resolve(homedir())) return dir;
+  const scratch = join(dir, SCRATCH);
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      return lstatSync(scratch).isDirectory() ? scratch : dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return dir;
+    }
+    try {
+      mkdirSync(scratch, { mode: 0o700 });
+    } catch (err) {
+      // Made by another writer meanwhile: look again. Anything else (a read-only folder): beside the file.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return dir;
+    }
+  }
+  return dir;
+}
+
+/** The folders a writer of `file` may have left something in: its own, and the scratch folder. */
+export function workFoldersOf(file: string): string[] {
+  return [dirname(file), join(dirname(file), SCRATCH)];
+}
+
+/** `.<name>.<pid>.<tag>.tmp` in the work folder of `target`. */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${tag()}.tmp`);
+  return join(workFolderOf(target), `.${basename(target)}.${tag()}.tmp`);
+}
+
+/** The lock folder of `target`: `<name>.lock` in its work folder. */
+export function lockPathFor(target: string): string {
+  return join(workFolderOf(target), `${basename(target)}.lock`);
 }
 
 /** `<lock>.<pid>.<tag>.new` (being made) or `.old` (put aside, being deleted). */
@@ -30,7 +78,7 @@ export interface Leftover {
   local: boolean;
 }
 
-/** What `entry` (a name in the folder of `file`) is, if it is something a writer of `file` leaves behind. */
+/** What `entry` (a name in a work folder of `file`) is, if it is something a writer of `file` leaves behind. */
 export function leftoverOf(entry: string, file: string): Leftover | null {
   const name = basename(file);
   const m = new RegExp(`^(?:\\.${escape(name)}\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.tmp|${escape(name)}\\.lock\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.(?:new|old))$`).exec(entry);

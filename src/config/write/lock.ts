@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { ServerError } from '../../protocol/index.js';
 import { writeFailure } from './failure.js';
+import { lockPathFor } from './leftover-names.js';
 import { createLockDir, removeLock, takeOverIfAbandoned } from './lock-files.js';
 import { resolveWriteTarget } from './target.js';
 import { waitForRelease } from './wake.js';
@@ -83,7 +84,7 @@ async function serial<T>(key: string, task: () => Promise<T>): Promise<T> {
 
 /**
  * Runs `fn` while holding the lock on `path`, against other processes (a
- * `<path>.lock` folder) and other callers in this process. Callers in this
+ * `<name>.lock` folder, see `lockPathFor`) and other callers in this process. Callers in this
  * process that spell the path the same way get the lock in the order they
  * asked for it, so the last change asked for is the one that stays.
  * Reentrant within one async call chain. `fn` gets the resolved path (see
@@ -99,7 +100,7 @@ export async function withFileLock<T>(path: string, fn: (target: string) => Prom
   return serial(key, async () => {
     let target: string;
     try {
-      target = await resolveWriteTarget(path);
+      target = resolveWriteTarget(path);
     } catch (err) {
       throw writeFailure(err, path);
     }
@@ -141,7 +142,7 @@ interface HeldLock {
 }
 
 async function acquire(target: string, shownPath: string, opts: FileLockOptions): Promise<HeldLock> {
-  const lockPath = `${target}.lock`;
+  const lockPath = lockPathFor(target);
   const staleMs = Math.max(opts.staleMs ?? DEFAULT_STALE_MS, 2000); // proper-lockfile's floor
   const waitingSince = Date.now();
   const deadline = waitingSince + (opts.waitMs ?? DEFAULT_WAIT_MS);
@@ -150,6 +151,7 @@ async function acquire(target: string, shownPath: string, opts: FileLockOptions)
     try {
       const release = await lockfile.lock(target, {
         realpath: false,
+        lockfilePath: lockPath,
         stale: staleMs,
         retries: 0,
         fs: lockFs,

@@ -1,7 +1,7 @@
-import { lstat, readdir, realpath, rm } from 'node:fs/promises';
+import { lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ConfigPaths } from '../paths.js';
-import { type Leftover, leftoverOf } from './leftover-names.js';
+import { type Leftover, leftoverOf, workFoldersOf } from './leftover-names.js';
 import { pidAlive, startedAfter } from './liveness.js';
 import { takeOverIfAbandoned } from './lock-files.js';
 
@@ -18,54 +18,62 @@ function writerGone(l: Leftover, mtimeMs: number): boolean {
 }
 
 /**
- * Removes what writers of `files` that died left beside them: temp files
+ * Removes what writers of `files` that died left beside them or in their
+ * scratch folder: temp files
  * (which may hold a key), half-made or half-deleted locks, and locks whose
  * holder is dead. What a live writer is using is left alone. Never fails:
- * a folder that can't be read is simply not swept.
+ * a folder that can't be read is simply not swept. Synchronous: it runs
+ * while the file's lock is held, and a few listings cost less than the
+ * turns of the event loop that waiting for them would take under load.
  */
-export async function sweepDeadWriters(files: Iterable<string>): Promise<void> {
-  const byDir = new Map<string, string[]>();
-  for (const f of await Promise.all([...files].map(whereWritten))) byDir.set(dirname(f), [...(byDir.get(dirname(f)) ?? []), f]);
-  await Promise.all(
-    [...byDir].map(async ([dir, inDir]) => {
-      let entries: string[];
-      try {
-        entries = await readdir(dir);
-      } catch {
-        return;
-      }
-      for (const file of inDir) {
-        for (const entry of entries) {
-          const l = leftoverOf(entry, file);
-          if (!l) continue;
-          const path = join(dir, entry);
-          const s = await lstat(path).catch(() => null);
-          if (s && writerGone(l, s.mtimeMs)) await rm(path, { recursive: true, force: true }).catch(() => {});
-        }
+export function sweepDeadWriters(files: Iterable<string>): void {
+  // Each folder a writer may have worked in (see workFoldersOf), with the files whose leftovers may be there.
+  const byFolder = new Map<string, string[]>();
+  for (const f of [...files].map(whereWritten)) {
+    for (const folder of workFoldersOf(f)) byFolder.set(folder, [...(byFolder.get(folder) ?? []), f]);
+  }
+  for (const [folder, forFiles] of byFolder) {
+    let entries: string[];
+    try {
+      entries = readdirSync(folder);
+    } catch {
+      continue;
+    }
+    for (const file of forFiles) {
+      for (const entry of entries) {
+        const l = leftoverOf(entry, file);
+        if (!l) continue;
+        const path = join(folder, entry);
         try {
-          if (entries.includes(`${basename(file)}.lock`)) takeOverIfAbandoned(`${file}.lock`, 'dir');
+          if (writerGone(l, lstatSync(path).mtimeMs)) rmSync(path, { recursive: true, force: true });
         } catch {
-          // Left for the next writer, which takes it over just the same.
+          // Gone meanwhile, or not ours to remove.
         }
       }
-    }),
-  );
+      try {
+        if (entries.includes(`${basename(file)}.lock`)) takeOverIfAbandoned(join(folder, `${basename(file)}.lock`), 'dir');
+      } catch {
+        // Left for the next writer, which takes it over just the same.
+      }
+    }
+  }
 }
 
 /** Where writes of `file` land (see `resolveWriteTarget`), without creating anything. */
-async function whereWritten(file: string): Promise<string> {
+function whereWritten(file: string): string {
   try {
-    return await realpath(file);
+    return realpathSync(file);
   } catch {
-    return realpath(dirname(file)).then(
-      (dir) => join(dir, basename(file)),
-      () => file,
-    );
+    try {
+      return join(realpathSync(dirname(file)), basename(file));
+    } catch {
+      return file;
+    }
   }
 }
 
 /** The start-up sweep: beside every file the server writes. */
-export function sweepAtStart(paths: ConfigPaths): Promise<void> {
+export function sweepAtStart(paths: ConfigPaths): void {
   const { settings, trustedFolders, oauthCreds, qwenDir, home } = paths;
   const files = [settings.user, settings.workspace, trustedFolders, oauthCreds, join(qwenDir, '.env'), join(home, '.env')];
   return sweepDeadWriters(files.filter((f) => f !== null));
@@ -74,9 +82,9 @@ export function sweepAtStart(paths: ConfigPaths): Promise<void> {
 const lastSwept = new Map<string, number>();
 
 /** The sweep of one file's folder just before writing it, now and then. */
-export async function sweepBeforeWrite(target: string): Promise<void> {
+export function sweepBeforeWrite(target: string): void {
   const now = Date.now();
   if (now - (lastSwept.get(target) ?? 0) < SWEEP_EVERY_MS) return;
   lastSwept.set(target, now);
-  await sweepDeadWriters([target]);
+  sweepDeadWriters([target]);
 }

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readlink, realpath } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -6,22 +6,23 @@ import { basename, dirname, join, resolve } from 'node:path';
  * dotfiles link is written through, not replaced by a plain file) and the
  * folder resolved even when the file doesn't exist yet (so a process that
  * sees the file and one that doesn't still lock the same thing). Creates the
- * parent folder.
+ * parent folder. Synchronous, as the rest of a write: a few system calls
+ * cost microseconds, a trip through the thread pool under load far more.
  */
-export async function resolveWriteTarget(path: string): Promise<string> {
+export function resolveWriteTarget(path: string): string {
   let cur = resolve(path);
   for (let hops = 0; hops < 40; hops++) {
     let isLink: boolean;
     try {
-      isLink = (await lstat(cur)).isSymbolicLink();
+      isLink = lstatSync(cur).isSymbolicLink();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') break;
       throw err;
     }
     if (!isLink) break;
-    cur = resolve(dirname(cur), await readlink(cur));
+    cur = resolve(dirname(cur), readlinkSync(cur));
   }
   const dir = dirname(cur);
-  await mkdir(dir, { recursive: true });
-  return join(await realpath(dir), basename(cur));
+  mkdirSync(dir, { recursive: true });
+  return join(realpathSync(dir), basename(cur));
 }

@@ -54,7 +54,7 @@ export async function updateFileLocked(
 ): Promise<UpdateFileResult> {
   const usable = opts.usable ?? notEmpty;
   const result = await withFileLock(path, async (target) => {
-    await sweepBeforeWrite(target);
+    sweepBeforeWrite(target);
     const deadline = Date.now() + CONFLICT_MS;
     /** After an in-place write into the file we replaced: its content, to redo the edit on, while ours is still there. */
     let carried: { ours: Buffer; theirs: Buffer } | undefined;
@@ -134,8 +134,13 @@ function renameIfUnchanged(tmp: string, target: string, expected: Buffer | null)
     if (expected === null || !readAll(fd, before).equals(expected)) return { kind: 'changed' };
     // A rename in the folder waits for any rename in progress there (another
     // program's save by temp file) to finish, so that the check below sees it.
-    // Renaming a file to itself changes nothing else.
-    renameSync(tmp, tmp);
+    // Renaming a file to itself changes nothing else (and nobody sees it).
+    try {
+      renameSync(target, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'changed' };
+      throw err;
+    }
     // By name, last: the file read may have been renamed over since it was opened.
     let now: Stats;
     try {

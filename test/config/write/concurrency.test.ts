@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseJsonc } from 'jsonc-parser';
+import { filesIn } from '../../support/files-in.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 let dir: string;
@@ -54,7 +55,7 @@ test('8 processes x 50 settings edits on one file: every update kept, comments a
   assert.equal(value.$version, 3);
   for (let i = 0; i < procs; i++) assert.equal(value.counters[`p${i}`], each, `counter p${i}`);
   assert.match(value.model.name, /^model-\d-49$/);
-  assert.deepEqual((await readdir(dir)).sort(), ['settings.json']);
+  assert.deepEqual((await filesIn(dir)), ['settings.json']);
 });
 
 test('4 processes x 25 .env variables on one file: none lost, other lines intact, 0600', { timeout: 60_000 }, async () => {
@@ -72,5 +73,5 @@ test('4 processes x 25 .env variables on one file: none lost, other lines intact
     for (let i = 0; i < each; i++) assert.equal(vars[`W${p}_VAR_${i}`], `value-${p}-${i}`);
   }
   assert.equal((await stat(file)).mode & 0o777, 0o600);
-  assert.deepEqual((await readdir(dir)).sort(), ['.env', 'settings.json']);
+  assert.deepEqual((await filesIn(dir)), ['.env', 'settings.json']);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +12,7 @@ import {
   setDotenvVarInText,
 } from '../../../src/config/write/index.js';
 import { ServerError } from '../../../src/protocol/index.js';
+import { filesIn } from '../../support/files-in.js';
 
 let root: string;
 before(async () => {
@@ -120,7 +121,7 @@ test('a value no .env quoting can hold is refused, and the error does not show i
     return true;
   });
   assert.equal(await readFile(file, 'utf8'), 'A=1\n');
-  assert.deepEqual(await readdir(dir), ['.env']);
+  assert.deepEqual(await filesIn(dir), ['.env']);
 });
 
 test('names are checked', async () => {
@@ -129,7 +130,7 @@ test('names are checked', async () => {
   for (const bad of ['1ABC', 'MY-KEY', 'A B', '', 'A=B', 'A\nB']) {
     await assert.rejects(setDotenvVar(file, bad, 'v'), { code: 'ConfigInvalid' }, JSON.stringify(bad));
   }
-  assert.deepEqual(await readdir(dir), []);
+  assert.deepEqual(await filesIn(dir), []);
 });
 
 test('a new .env is 0600; a readable one is narrowed to 0600 when a key goes in; 0600 stays', async () => {
@@ -150,7 +151,7 @@ test('a new .env is 0600; a readable one is narrowed to 0600 when a key goes in;
   await chmod(own, 0o600);
   await setDotenvVar(own, 'KEY', 'secret');
   assert.equal((await stat(own)).mode & 0o777, 0o600);
-  assert.deepEqual((await readdir(dir)).sort(), ['.env-604', '.env-640', '.env-644', '.env-own', 'new']);
+  assert.deepEqual((await filesIn(dir)), ['.env-604', '.env-640', '.env-644', '.env-own', 'new']);
 });
 
 test('removing a variable drops its lines (every copy) and keeps the rest and the mode', async () => {
@@ -172,5 +173,5 @@ test('a missing file: read is null, remove is false and creates nothing', async 
   assert.equal(await readDotenvFile(file), null);
   assert.equal(await removeDotenvVar(file, 'A'), false);
   assert.equal(await removeDotenvVar(join(dir, 'no-such-folder', '.env'), 'A'), false);
-  assert.deepEqual(await readdir(dir), []);
+  assert.deepEqual(await filesIn(dir), []);
 });

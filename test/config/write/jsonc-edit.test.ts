@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'jsonc-parser';
 import { applyJsoncEdits, editJsoncFile } from '../../../src/config/write/index.js';
 import { ServerError } from '../../../src/protocol/index.js';
+import { filesIn } from '../../support/files-in.js';
 
 let root: string;
 before(async () => {
@@ -147,7 +148,7 @@ test('a file with a syntax error is refused with ConfigInvalid and left byte for
   );
   assert.ok((await readFile(file)).equals(broken));
   assert.equal((await stat(file)).mode & 0o777, 0o640);
-  assert.deepEqual(await readdir(dir), ['settings.json'], 'no temp file or lock left');
+  assert.deepEqual(await filesIn(dir), ['settings.json'], 'no temp file or lock left');
 });
 
 test('a file that is not UTF-8 text is refused and left byte for byte', async () => {
@@ -170,7 +171,7 @@ test('a top level that is not an object, or a value in the way, is ConfigInvalid
     message: `${file}: model is a string, so model.name can't be set; fix it by hand, then try again`,
   });
   assert.equal(await readFile(file, 'utf8'), '{ "model": "old-style" }\n');
-  assert.deepEqual(await readdir(dir), ['settings.json']);
+  assert.deepEqual(await filesIn(dir), ['settings.json']);
 });
 
 test('an existing file keeps its mode (0640 stays 0640); a new one is 0644, or 0600 for a secret', async () => {
@@ -240,7 +241,7 @@ test('an outside writer that keeps changing the file: started over each time, th
   );
   assert.ok(calls > 2, `${calls} attempts`);
   assert.equal(await readFile(file, 'utf8'), `{ "editorSave": ${calls} }\n`);
-  assert.deepEqual(await readdir(dir), ['settings.json']);
+  assert.deepEqual(await filesIn(dir), ['settings.json']);
 });
 
 test('bad edits are refused before anything is written', () => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { editJsoncFile, sweepDeadWriters } from '../../../src/config/write/index.js';
-import { tempPathFor } from '../../../src/config/write/leftover-names.js';
+import { SCRATCH, tempPathFor } from '../../../src/config/write/leftover-names.js';
+import { filesIn } from '../../support/files-in.js';
 
 let dir: string;
 before(async () => {
@@ -20,7 +21,7 @@ function deadPid(): number {
 }
 
 
-test('what dead writers left beside the files is removed; what live ones use, and what is not ours, stays', async () => {
+test('what dead writers left in the scratch folder, or beside the files (as earlier versions did), is removed; what live ones use, and what is not ours, stays', async () => {
   const folder = join(dir, 'sweep');
   await mkdir(folder);
   await writeFile(join(folder, 'settings.json'), '{}');
@@ -37,15 +38,18 @@ test('what dead writers left beside the files is removed; what live ones use, an
     halfDeletedLock: `settings.json.lock.${dead}.${tag}0005.old`,
     notOurs: '.env.swp',
   };
-  for (const n of Object.values(names)) await writeFile(join(folder, n), 'sk-a-key-in-a-temp-file');
   const old = new Date(Date.now() - 3600_000);
-  await utimes(join(folder, names.oldOtherHostTemp), old, old);
-  await mkdir(join(folder, '.env.lock'));
-  await writeFile(join(folder, '.env.lock', 'holder'), JSON.stringify({ holder: 'qwen-agent-server', pid: dead, host: hostname() }));
+  for (const where of [folder, join(folder, SCRATCH)]) {
+    for (const n of Object.values(names)) await writeFile(join(where, n), 'sk-a-key-in-a-temp-file');
+    await utimes(join(where, names.oldOtherHostTemp), old, old);
+    await mkdir(join(where, '.env.lock'));
+    await writeFile(join(where, '.env.lock', 'holder'), JSON.stringify({ holder: 'qwen-agent-server', pid: dead, host: hostname() }));
+  }
 
   await sweepDeadWriters([join(folder, 'settings.json'), join(folder, '.env')]);
 
-  assert.deepEqual((await readdir(folder)).sort(), ['.env', '.env.swp', names.liveTemp, names.otherHostTemp, 'settings.json'].sort());
+  const kept = [names.notOurs, names.liveTemp, names.otherHostTemp];
+  assert.deepEqual(await filesIn(folder), ['.env', 'settings.json', ...kept, ...kept.map((n) => `${SCRATCH}/${n}`)].sort());
 });
 
 test('a write sweeps the folder of its file first', async () => {
@@ -53,10 +57,11 @@ test('a write sweeps the folder of its file first', async () => {
   await mkdir(folder);
   const file = join(folder, 'settings.json');
   await writeFile(file, '{}');
-  const leftover = join(folder, `.settings.json.${deadPid()}.00000000.tmp`);
+  await mkdir(join(folder, SCRATCH));
+  const leftover = join(folder, SCRATCH, `.settings.json.${deadPid()}.00000000.tmp`);
   await writeFile(leftover, '{"half": ');
   const old = new Date(Date.now() - 3600_000);
   await utimes(leftover, old, old);
   await editJsoncFile(file, [{ path: ['a'], value: 1 }]);
-  assert.deepEqual(await readdir(folder), ['settings.json']);
+  assert.deepEqual(await filesIn(folder), ['settings.json']);
 });

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { withFileLock } from '../../../src/config/write/index.js';
+import { lockPathFor } from '../../../src/config/write/leftover-names.js';
 import { ServerError } from '../../../src/protocol/index.js';
+import { filesIn } from '../../support/files-in.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 let dir: string;
@@ -30,7 +32,7 @@ test('two callers in one process on the same file take turns', async () => {
     });
   assert.deepEqual(await Promise.all([job('a'), job('b'), job('c')]), ['a', 'b', 'c']);
   assert.deepEqual(events, ['a start', 'a end', 'b start', 'b end', 'c start', 'c end']);
-  assert.deepEqual(await readdir(dir), [], 'no lock folder left behind');
+  assert.deepEqual(await filesIn(dir), [], 'no lock folder left behind');
 });
 
 test('a nested lock on the same file in the same call chain does not deadlock', async () => {
@@ -47,13 +49,13 @@ test('works for a file (and folder) that does not exist yet, and frees the lock 
     }),
     /boom/,
   );
-  assert.deepEqual(await readdir(join(dir, 'new', 'deeper')), []);
+  assert.deepEqual(await filesIn(join(dir, 'new', 'deeper')), []);
   assert.equal(await withFileLock(file, async () => 42), 42);
 });
 
 test('a lock held by another process gives a clear WriteConflict after the wait', async () => {
   const file = join(dir, 'held.json');
-  await mkdir(`${file}.lock`); // what a live holder looks like: a fresh lock folder
+  await mkdir(lockPathFor(file)); // what a live holder looks like: a fresh lock folder
   const started = Date.now();
   await assert.rejects(
     withFileLock(file, async () => 'never', { waitMs: 300 }),
@@ -61,23 +63,23 @@ test('a lock held by another process gives a clear WriteConflict after the wait'
       err instanceof ServerError &&
       err.code === 'WriteConflict' &&
       err.message.includes(file) &&
-      (err.data.hint ?? '').includes(`${file}.lock`),
+      (err.data.hint ?? '').includes(lockPathFor(file)),
   );
   const took = Date.now() - started;
   assert.ok(took >= 250 && took < 3000, `waited ${took} ms`);
-  assert.ok((await stat(`${file}.lock`)).isDirectory(), "someone else's lock is not removed");
-  await rm(`${file}.lock`, { recursive: true });
+  assert.ok((await stat(lockPathFor(file))).isDirectory(), "someone else's lock is not removed");
+  await rm(lockPathFor(file), { recursive: true });
 });
 
 test('a stale lock left by a dead process is taken over', async () => {
   const file = join(dir, 'stale.json');
-  await mkdir(`${file}.lock`);
+  await mkdir(lockPathFor(file));
   const old = new Date(Date.now() - 60_000);
-  await utimes(`${file}.lock`, old, old);
+  await utimes(lockPathFor(file), old, old);
   const started = Date.now();
   assert.equal(await withFileLock(file, async () => 'got it', { waitMs: 2000 }), 'got it');
   assert.ok(Date.now() - started < 1000);
-  await assert.rejects(stat(`${file}.lock`), { code: 'ENOENT' });
+  await assert.rejects(stat(lockPathFor(file)), { code: 'ENOENT' });
 });
 
 /** A pid no process has any more. */
@@ -90,11 +92,11 @@ async function assertTakenAtOnce(file: string): Promise<void> {
   const started = Date.now();
   assert.equal(await withFileLock(file, async () => 'got it', { waitMs: 5000 }), 'got it');
   assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
-  await assert.rejects(stat(`${file}.lock`), { code: 'ENOENT' });
+  await assert.rejects(stat(lockPathFor(file)), { code: 'ENOENT' });
 }
 
 async function lockHeldBy(file: string, holder: object): Promise<string> {
-  const lock = `${file}.lock`;
+  const lock = lockPathFor(file);
   await mkdir(lock);
   await writeFile(join(lock, 'holder'), JSON.stringify({ holder: 'qwen-agent-server', host: hostname(), ...holder }));
   return lock;
@@ -122,9 +124,9 @@ test('a lock whose pid now belongs to another process (started later) is taken o
 
 test('a lock folder with no holder in it (a writer killed as it took the lock) is taken over after half a second, not ten', async () => {
   const file = join(dir, 'no-holder.json');
-  await mkdir(`${file}.lock`);
+  await mkdir(lockPathFor(file));
   const old = new Date(Date.now() - 1000);
-  await utimes(`${file}.lock`, old, old);
+  await utimes(lockPathFor(file), old, old);
   await assertTakenAtOnce(file);
 });
 
