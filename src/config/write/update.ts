@@ -102,7 +102,7 @@ export async function updateFileLocked(
     }
   });
   // Durable once the folder is synced; others may go on meanwhile.
-  if (result.changed) await syncDir(dirname(result.target));
+  if (result.changed) syncDir(dirname(result.target));
   return { changed: result.changed, text: result.text };
 }
 
