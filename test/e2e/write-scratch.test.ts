@@ -38,6 +38,15 @@ describe('what a write shows to those who watch the settings folders', () => {
     assert.deepEqual([...seen].sort(), ['.env', 'settings.json', 'trustedFolders.json']);
   });
 
+  it('a key saved into ~/.env (the home .env in use) adds no folder to the home folder', async () => {
+    await ctx.sb.write('home/.env', 'OTHER=1\n');
+    const srv = await ctx.start();
+    const before = await readdir(ctx.sb.home);
+    await srv.request('auth/login', { method: 'api-key', authType: 'openai', envKey: 'SCRATCH_HOME_KEY', apiKey: 'sk-scratch-home-0123456789', verify: false });
+    assert.match(await ctx.sb.read('home/.env'), /^SCRATCH_HOME_KEY=/m);
+    assert.deepEqual((await readdir(ctx.sb.home)).sort(), before.sort());
+  });
+
   it('a writers folder a repository planted as a link elsewhere is not written through: the lock and temp file stay beside the file', async () => {
     const elsewhere = ctx.sb.path('elsewhere');
     await mkdir(elsewhere);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -34,7 +34,7 @@ const tag = () => `${process.pid}.${HOST_TAG}${randomBytes(2).toString('hex')}`;
  */
 export function workFolderOf(target: string): string {
   const dir = dirname(target);
-  if (resolve(dir) === resolve(homedir())) return dir;
+  if (isHome(dir)) return dir;
   const scratch = join(dir, SCRATCH);
   for (let tries = 0; tries < 2; tries++) {
     try {
@@ -50,6 +50,18 @@ export function workFolderOf(target: string): string {
     }
   }
   return dir;
+}
+
+/** Whether `dir` is the home folder, however either is spelled (a target's folder is a real path; HOME may be a link). */
+function isHome(dir: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return resolve(dir) === resolve(homedir()) || real(dir) === real(homedir());
 }
 
 /** The folders a writer of `file` may have left something in: its own, and the scratch folder. */
