@@ -1,4 +1,3 @@
-import type { AuthType } from '../protocol/index.js';
 import type { ProviderTarget } from './types.js';
 import { qwenOAuthBaseUrl } from '../config/index.js';
 
@@ -115,23 +114,6 @@ export function withStdoutQuiet<T>(fn: () => T): T {
     console.log = saved.log;
     console.debug = saved.debug;
     console.info = saved.info;
-  }
-}
-
-export function authLabel(authType: AuthType): string {
-  switch (authType) {
-    case 'qwen-oauth':
-      return 'Qwen OAuth';
-    case 'openai':
-      return 'OpenAI-compatible';
-    case 'openai-responses':
-      return 'OpenAI Responses API';
-    case 'anthropic':
-      return 'Anthropic';
-    case 'gemini':
-      return 'Gemini';
-    case 'vertex-ai':
-      return 'Vertex AI';
   }
 }
 
