@@ -94,7 +94,8 @@ export async function checkKey(egress: EgressGuard, t: ProviderTarget & { authTy
     const reason = err instanceof ServerError ? err.data.reason : undefined;
     const message = err instanceof Error ? err.message : String(err);
     if (reason === 'unauthorized') {
-      recordVerdict({ authType: t.authType, ...(t.envKey ? { envKey: t.envKey } : {}), apiKey: t.apiKey }, false);
+      // The refused key is not stored, and a refused login writes nothing, not even the record of it.
+      recordVerdict({ authType: t.authType, ...(t.envKey ? { envKey: t.envKey } : {}), apiKey: t.apiKey }, false, { share: false });
       throw new ServerError('LoginFailed', message, {
         ...(err instanceof ServerError && err.data.status !== undefined ? { status: err.data.status } : {}),
         hint: 'check the key (and the region, if the provider has several); nothing was stored',

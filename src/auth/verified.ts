@@ -99,12 +99,13 @@ function save(fp: string, v: Verdict): void {
   });
 }
 
-export function recordVerdict(c: KeyIdentity, ok: boolean): void {
+/** `share: false` keeps the verdict in this process: for a key that is stored nowhere, so no other process can meet it. */
+export function recordVerdict(c: KeyIdentity, ok: boolean, opts: { share?: boolean } = {}): void {
   if (!c.apiKey) return;
   const fp = fingerprint(c);
   const v = { ok, at: Date.now() };
   own.set(fp, v);
-  save(fp, v);
+  if (opts.share !== false) save(fp, v);
 }
 
 export function verdictFor(c: KeyIdentity): boolean | undefined {

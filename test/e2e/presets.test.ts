@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { makeTestCa, type MitmProxy, startMitmProxy, type TestCa } from '../peers/mitm-proxy.js';
 import { type RequestOrigin, type RecordingProvider, startRecordingProvider } from '../peers/recording-provider.js';
@@ -126,6 +127,7 @@ describe('keys are checked with the provider before anything is stored', () => {
     assert.ok(!e.message.includes(BAD) && !JSON.stringify(e.data).includes(BAD), 'the key is not in the error');
     const sent = peers.seen.slice(mark);
     assert.deepEqual(sent.map((r) => `${r.host}${r.path}`), ['coding.dashscope.aliyuncs.com/v1/models'], 'one check request, to the preset host');
+    await sleep(300); // nor a moment after the answer
     assert.deepEqual(await snapshot(ctx.sb.root), beforeFiles, 'nothing changed on disk');
     const st = await srv.request('auth/status');
     assert.equal(st.methods.some((m: any) => m.login === 'coding-plan'), false, 'not signed in');
