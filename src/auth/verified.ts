@@ -92,7 +92,8 @@ function save(fp: string, v: Verdict): void {
         const newest = [...all].sort((a, b) => b[1].at - a[1].at).slice(0, MAX_KEPT);
         return `${JSON.stringify({ version: 1, verdicts: Object.fromEntries(newest) })}\n`;
       },
-      { secret: true },
+      // The state folder is ours alone and nobody watches it: no scratch folder in it.
+      { secret: true, beside: true },
     );
   }).catch(() => {
     // A record nobody can write (a read-only HOME) only means other processes do not learn of this verdict.

@@ -95,7 +95,8 @@ export class ChatStore {
     const path = this.path(chat.chatId);
     const text = this.scrub(JSON.stringify(chat));
     this.cache.delete(chat.chatId);
-    await writeFileAtomic(path, `${text}\n`, { mode: 0o600 });
+    // The state folder is ours alone and nobody watches it: no scratch folder in it.
+    await writeFileAtomic(path, `${text}\n`, { mode: 0o600, beside: true });
     // The next turn starts from what was written (scrubbed), as a restarted server would.
     this.remember(JSON.parse(text) as StoredChat, path);
   }

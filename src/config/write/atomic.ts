@@ -7,6 +7,8 @@ import { tempPathFor } from './leftover-names.js';
 export interface AtomicWriteOptions {
   /** Mode for a file that does not exist yet; an existing file keeps its own. */
   mode?: number;
+  /** The temp file goes beside the file, not into the scratch folder: for folders nobody watches (see `tempPathFor`). */
+  beside?: boolean;
 }
 
 /**
@@ -16,8 +18,8 @@ export interface AtomicWriteOptions {
  * moment. Synchronous: it is written while the file's lock is held, and
  * nothing else in this process should stretch that.
  */
-export function writeTempSync(target: string, data: string | Uint8Array, mode: number): string {
-  const path = tempPathFor(target);
+export function writeTempSync(target: string, data: string | Uint8Array, mode: number, beside = false): string {
+  const path = tempPathFor(target, beside);
   const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
   try {
     writeFileSync(fd, data);
@@ -77,7 +79,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     } catch {
       // A new file: the requested mode.
     }
-    const tmp = writeTempSync(path, data, mode);
+    const tmp = writeTempSync(path, data, mode, opts.beside);
     try {
       renameSync(tmp, path);
     } catch (err) {

@@ -69,14 +69,21 @@ export function workFoldersOf(file: string): string[] {
   return [dirname(file), join(dirname(file), SCRATCH)];
 }
 
+/**
+ * Where a writer of `target` works: its work folder, or with `beside`
+ * (a file in a folder nobody watches, such as the server's own state) the
+ * file's own folder.
+ */
+const workingIn = (target: string, beside: boolean) => (beside ? dirname(target) : workFolderOf(target));
+
 /** `.<name>.<pid>.<tag>.tmp` in the work folder of `target`. */
-export function tempPathFor(target: string): string {
-  return join(workFolderOf(target), `.${basename(target)}.${tag()}.tmp`);
+export function tempPathFor(target: string, beside = false): string {
+  return join(workingIn(target, beside), `.${basename(target)}.${tag()}.tmp`);
 }
 
 /** The lock folder of `target`: `<name>.lock` in its work folder. */
-export function lockPathFor(target: string): string {
-  return join(workFolderOf(target), `${basename(target)}.lock`);
+export function lockPathFor(target: string, beside = false): string {
+  return join(workingIn(target, beside), `${basename(target)}.lock`);
 }
 
 /** `<lock>.<pid>.<tag>.new` (being made) or `.old` (put aside, being deleted). */

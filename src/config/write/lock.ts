@@ -19,6 +19,8 @@ export interface FileLockOptions {
   staleMs?: number;
   /** How long to keep trying before giving up. A bit over `staleMs`, so a lock left on another machine can be taken over. */
   waitMs?: number;
+  /** The lock goes beside the file, not into the scratch folder: for folders nobody watches (see `lockPathFor`). */
+  beside?: boolean;
 }
 
 const DEFAULT_STALE_MS = 10_000;
@@ -142,7 +144,7 @@ interface HeldLock {
 }
 
 async function acquire(target: string, shownPath: string, opts: FileLockOptions): Promise<HeldLock> {
-  const lockPath = lockPathFor(target);
+  const lockPath = lockPathFor(target, opts.beside);
   const staleMs = Math.max(opts.staleMs ?? DEFAULT_STALE_MS, 2000); // proper-lockfile's floor
   const waitingSince = Date.now();
   const deadline = waitingSince + (opts.waitMs ?? DEFAULT_WAIT_MS);

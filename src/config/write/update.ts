@@ -19,6 +19,8 @@ export interface UpdateFileOptions {
    * has settled (see `readSettled`). Default: not empty.
    */
   usable?: (bytes: Buffer) => boolean;
+  /** The lock and temp file go beside the file: for folders nobody watches (the server's own state). */
+  beside?: boolean;
 }
 
 export interface UpdateFileResult {
@@ -72,7 +74,7 @@ export async function updateFileLocked(
       // Changed already: no temp file written and synced for nothing.
       if (attempt < MAX_ATTEMPTS && !sameBytes(readRegularSync(target), current)) continue;
       if (opts.secret && current !== null) narrowMode(target);
-      const tmp = writeTempSync(target, data, modeFor(target, opts));
+      const tmp = writeTempSync(target, data, modeFor(target, opts), opts.beside);
       let outcome: Outcome;
       try {
         outcome = renameIfUnchanged(tmp, target, current);
@@ -100,7 +102,7 @@ export async function updateFileLocked(
       }
       return { changed: true, text: next, target };
     }
-  });
+  }, { beside: opts.beside });
   // Durable once the folder is synced; others may go on meanwhile.
   if (result.changed) syncDir(dirname(result.target));
   return { changed: result.changed, text: result.text };
