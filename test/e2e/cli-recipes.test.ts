@@ -55,6 +55,8 @@ function run(file: string, args: string[], input?: string): Promise<{ code: numb
     cwd: sb.project,
     env: { ...sb.env, PATH: `${sb.path('bin')}:${process.env.PATH}` },
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Its own process group: a stuck recipe is killed with whatever it started (which may hold the pipes open).
+    detached: true,
   });
   let out = '';
   let err = '';
@@ -64,7 +66,13 @@ function run(file: string, args: string[], input?: string): Promise<{ code: numb
   child.stdin.on('error', () => undefined);
   child.stdin.end(input ?? '');
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, 30_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       stderrs.push(err);
