@@ -4,8 +4,10 @@ import type { DotenvFile } from './dotenv.js';
 import type { EnvEntry } from './env-layers.js';
 import type { MergedSettings } from './merge.js';
 import { fallbackKey } from './resolve-model.js';
+import type { Scope } from '../protocol/index.js';
 import type { SettingsFile } from './settings-file.js';
 import { FILE_START } from './text-position.js';
+import { CORRUPTED_SUFFIX, UNPARSABLE_SETTINGS_ERROR } from './qwen-code-facts.js';
 
 export interface DiagnosticInputs {
   files: SettingsFile[];
@@ -95,3 +97,35 @@ export function settingsDiagnostics(inp: DiagnosticInputs): Diagnostic[] {
   }
   return out;
 }
+
+/** How an empty settings file looks: 0 bytes, or only whitespace and comments. */
+function emptiness(text: string): string {
+  if (text === '') return 'is empty (0 bytes)';
+  return text.trim() === '' ? 'holds only whitespace' : 'holds only comments and whitespace';
+}
+
+const FIX_EMPTY = 'write {} into it (or delete it)';
+
+/**
+ * The diagnostic on a settings file with no JSON in it, saying what Qwen
+ * Code 0.24 does with it (execution-sandbox-settings.ts and settings.ts,
+ * loadSettings): it refuses to start over a user or system file, saving a
+ * copy of a user file first; a workspace file it copies away and resets.
+ */
+export function emptySettingsMessage(scope: Scope, path: string, text: string): string {
+  const what = `this file ${emptiness(text)}, which Qwen Code cannot parse`;
+  if (scope === 'workspace') {
+    return (
+      `${what}: when it next starts here it copies the file to settings.json${CORRUPTED_SUFFIX} and replaces it with {}, so nothing here applies ` +
+      `(the server reads it as {} too, or keeps its last good contents if it had read any); ${FIX_EMPTY} to keep Qwen Code from rewriting it`
+    );
+  }
+  const copy = scope === 'user' ? `, saving a copy as settings.json${CORRUPTED_SUFFIX} each time it tries` : '';
+  return (
+    `${what}: Qwen Code will not start ("${UNPARSABLE_SETTINGS_ERROR} ${path}: SyntaxError: Unexpected end of JSON input")${copy}; ` +
+    `the server reports every model as unusable until then: ${FIX_EMPTY}`
+  );
+}
+
+/** Every model's unavailableReason while a user or system file is empty. */
+export const emptySettingsRefusal = (path: string) => `Qwen Code will not start while ${path} has no JSON in it: ${FIX_EMPTY}`;

@@ -1,6 +1,6 @@
 import type { Diagnostic, Source } from '../protocol/index.js';
 import { dotenvDiagnostics } from './diagnostics.js';
-import { type DotenvFile, expansionDotenvPaths, findDotenvFiles } from './dotenv.js';
+import { type DotenvFile, type DotenvTrust, expansionDotenvPaths, findDotenvFiles } from './dotenv.js';
 import type { DotenvLoad } from './env-layers.js';
 import { expansionEnv } from './expand.js';
 import type { ConfigPaths } from './paths.js';
@@ -16,13 +16,13 @@ export interface FoundDotenv {
 export async function findEnvironmentFiles(
   cwd: string,
   paths: ConfigPaths,
-  trusted: boolean,
+  trust: DotenvTrust,
   processEnv: NodeJS.ProcessEnv,
 ): Promise<FoundDotenv> {
   const problems: Diagnostic[] = [];
   let files: DotenvFile[] = [];
   try {
-    files = await findDotenvFiles(cwd, paths.home, paths.qwenDir, trusted, problems);
+    files = await findDotenvFiles(cwd, paths.home, paths.qwenDir, trust, problems);
   } catch (err) {
     // The error's name only: a message may quote the file, secrets included.
     const name = err instanceof Error ? err.name : typeof err;

@@ -18,7 +18,7 @@ import { expandEnvVars } from './expand.js';
 import { getPath, type MergedSettings, mergeSettings } from './merge.js';
 import { type ConfigPaths, resolvePaths, SCOPE_ORDER } from './paths.js';
 import { readSettingsFile, type SettingsFile, settingsFileFailed } from './settings-file.js';
-import { explicitTrust, readTrustedFolders, type TrustFile } from './trust.js';
+import { readTrustedFolders, realFolder, trustDecider, type TrustFile } from './trust.js';
 import { applyStartupRefusal } from './trailing-commas.js';
 import { settingsDiagnostics } from './diagnostics.js';
 import { DEFAULT_EXCLUDED_ENV_VARS } from './qwen-code-facts.js';
@@ -129,7 +129,11 @@ async function contained<T>(what: string, read: () => Promise<T>, instead: (reas
 /** Reads every input and derives the whole graph. Never throws for bad files: they become diagnostics. */
 export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new Map()): Promise<ConfigGraph> {
   const cwd = resolve(inp.cwd);
+  // As Qwen Code's loadSettings: trust and .env discovery judge the folder where it really is (a symlinked
+  // project), the workspace file keeps the path as given, and a project that is home by its links has none.
+  const realCwd = realFolder(cwd);
   const paths = resolvePaths(inp.processEnv, cwd);
+  if (paths.settings.workspace && realCwd === realFolder(paths.home)) paths.settings.workspace = null;
   const files = await Promise.all(
     SCOPE_ORDER.map((scope) => {
       const p = paths.settings[scope];
@@ -154,11 +158,12 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
     [byScope('user'), byScope('system')].map((f) => ({ scope: f.scope, path: f.path, settings: f.settings })),
   );
   const enabled = getPath(trustSettings.value, 'security.folderTrust.enabled') === true;
-  const explicit = explicitTrust(trustFile.rules, cwd);
+  const trustOf = trustDecider(trustFile.rules);
+  const explicit = trustOf(realCwd);
   const trusted = !enabled || explicit === true;
 
   // The home .env files are read before settings expand: `$VAR` falls back on them.
-  const found = await findEnvironmentFiles(cwd, paths, trusted, inp.processEnv);
+  const found = await findEnvironmentFiles(cwd, paths, { workspace: trusted, folder: (dir) => (enabled ? trustOf(dir) : true) }, inp.processEnv);
   const expanded = files
     .filter((f) => f.exists && (f.scope !== 'workspace' || trusted))
     .map((f) => ({ scope: f.scope, path: f.path, settings: expandEnvVars(f.settings, found.expansion) }));
@@ -206,7 +211,7 @@ export async function resolveConfig(inp: ConfigInputs, lastGood: LastGood = new 
   applyStartupRefusal(files, catalogue);
 
   const warnings: string[] = [...dotenvWarnings(layers.dotenv), ...models.warnings];
-  const candidates = dotenvCandidates(cwd, paths.home, paths.qwenDir, true);
+  const candidates = dotenvCandidates(realCwd, paths.home, paths.qwenDir, true);
   const diagnostics = [
     ...files.flatMap((f) => f.diagnostics),
     ...settingsDiagnostics({ files, trusted, env, catalogue, merged }),

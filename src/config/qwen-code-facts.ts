@@ -221,3 +221,13 @@ export const PROVIDER_KEY_PROTOCOL: Readonly<Record<string, string>> = {
 
 /** A workspace settings file Qwen Code cannot parse is copied here and replaced with `{}`; a user or system one is fatal. */
 export const CORRUPTED_SUFFIX = '.corrupted';
+
+/**
+ * How Qwen Code's start fails over a user, system or system-defaults settings
+ * file that does not parse (an empty one included), before it reads anything
+ * else: "Cannot read operator sandbox policy from <path>: SyntaxError: …"
+ * (packages/cli/src/config/execution-sandbox-settings.ts,
+ * readOperatorSandboxSettings, chunk-KY4HZXLV.js). For the user file it first
+ * copies the file to `settings.json.corrupted`.
+ */
+export const UNPARSABLE_SETTINGS_ERROR = 'Cannot read operator sandbox policy from';

@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { createScanner, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Diagnostic, Scope } from '../protocol/index.js';
 import { type JsonPath, locator, nestingOverflow, parseJsonc, tooDeepMessage } from './jsonc-value.js';
 import { readText } from './read-text.js';
@@ -7,7 +7,8 @@ import { isModelProviderKey, MODEL_PROVIDER_KEYS, ModelConfig, SettingsOutline }
 import { type FoundStrings, scanStrings } from './settings-strings.js';
 import { FILE_START, type Range } from './text-position.js';
 import { describeMigration, migrateSettings } from './migrate.js';
-import { isFatalScope, lineColumn, trailingCommaMessage, trailingCommas } from './trailing-commas.js';
+import { isFatalScope, lineColumn, trailingCommaMessage, trailingCommaRefusal, trailingCommas } from './trailing-commas.js';
+import { emptySettingsMessage, emptySettingsRefusal } from './diagnostics.js';
 
 export interface SettingsFile extends FoundStrings {
   scope: Scope;
@@ -19,8 +20,9 @@ export interface SettingsFile extends FoundStrings {
   parseError: string | null;
   diagnostics: Diagnostic[];
   /**
-   * Set (to where its first trailing comma is) when Qwen Code will refuse to
-   * start because of this file: a user or system file it cannot parse.
+   * Set when Qwen Code will refuse to start because of this file (a user or
+   * system file it cannot parse: a trailing comma, no JSON at all): why, and
+   * what to do, as every model's unavailableReason says it.
    */
   qwenCodeRefuses?: string;
   /** Set while the file is gone but its last contents still count (graph.ts, VANISHED_GRACE_MS): when it was first seen gone. */
@@ -87,6 +89,31 @@ function unusable(scope: Scope, path: string, previous: SettingsFile | undefined
   return { scope, path, exists: true, settings: previous?.settings ?? {}, parseError: diagnostics[0]!.message, diagnostics, ...nothingFound() };
 }
 
+/** jsonc-parser's SyntaxKind.EOF: a const enum, which isolated modules can't read. */
+const EOF = 17;
+
+/**
+ * Whether a text holds no JSON value: empty, or only whitespace, comments
+ * and a byte-order mark. Qwen Code's `JSON.parse(stripJsonComments(text))`
+ * fails on it ("Unexpected end of JSON input") like on any other syntax error.
+ */
+function holdsNoJson(text: string): boolean {
+  return createScanner(text.replace(/^\uFEFF/u, ''), true).scan() === EOF;
+}
+
+/**
+ * An empty settings file, and what Qwen Code does with it: a workspace file
+ * is reset to `{}`; a user or system file stops it from starting, so every
+ * model is unusable. Its contents otherwise count as a file that doesn't
+ * parse: the last good ones if any (an editor may be half-way through
+ * saving it), else `{}`.
+ */
+function emptyFile(scope: Scope, path: string, text: string, previous: SettingsFile | undefined): SettingsFile {
+  const message = emptySettingsMessage(scope, path, text);
+  const file = unusable(scope, path, previous, [{ path, severity: isFatalScope(scope) ? 'error' : 'warning', range: FILE_START, message }]);
+  return isFatalScope(scope) ? { ...file, qwenCodeRefuses: emptySettingsRefusal(path) } : file;
+}
+
 /** For a read that failed in a way nobody foresaw: one diagnostic, the last good contents kept. */
 export function settingsFileFailed(scope: Scope, path: string, previous: SettingsFile | undefined, reason: string): SettingsFile {
   return unusable(scope, path, previous, [{ path, severity: 'error', range: FILE_START, message: `${reason}. ${KEEPS_READING_LAST_GOOD}` }]);
@@ -114,9 +141,10 @@ export async function readSettingsFile(
   if (deep !== -1) {
     return unusable(scope, path, previous, [{ path, severity: 'error', range: at(deep, 1), message: `${tooDeepMessage(path)}. ${KEEPS_READING_LAST_GOOD}` }]);
   }
+  if (holdsNoJson(text)) return emptyFile(scope, path, text, previous);
   const { value, errors, native } = parseSettingsText(text);
   const rootIsObject = value !== null && typeof value === 'object' && !Array.isArray(value);
-  if (errors.length > 0 || (text.trim() !== '' && !rootIsObject)) {
+  if (errors.length > 0 || !rootIsObject) {
     const diagnostics: Diagnostic[] = errors.map((e) => {
       const range = at(e.offset, e.length);
       return {
@@ -131,7 +159,7 @@ export async function readSettingsFile(
     }
     return unusable(scope, path, previous, diagnostics);
   }
-  const original = (rootIsObject ? value : {}) as Record<string, unknown>;
+  const original = value as Record<string, unknown>;
   // Before the clean-up below: diagnostics point at the file's own indices.
   const strings = scanStrings(original);
   const diagnostics: Diagnostic[] = [];
@@ -141,7 +169,7 @@ export async function readSettingsFile(
   for (const offset of commas) {
     const range = at(offset, 1);
     const where = lineColumn(range.start);
-    qwenCodeRefuses ??= where;
+    qwenCodeRefuses ??= trailingCommaRefusal(path, where);
     diagnostics.push({ path, severity: 'error', range, message: trailingCommaMessage(scope, where) });
   }
   if (commas.length > 0 && !isFatalScope(scope)) {

@@ -3,11 +3,13 @@
  * Code's `JSON.parse(stripJsonComments(text))` does not. What Qwen Code then
  * does depends on the scope (settings.ts, loadSettings): a workspace file is
  * copied to `settings.json.corrupted` and replaced with `{}`; any other one
- * stops it with "Error in <path>: …  Please fix the configuration file(s)".
+ * stops it before it reads anything else, in its operator sandbox policy
+ * read ("Cannot read operator sandbox policy from <path>: SyntaxError: …",
+ * execution-sandbox-settings.ts), a user file copied to `.corrupted` first.
  */
 import { createScanner } from 'jsonc-parser';
 import type { Scope } from '../protocol/index.js';
-import { CORRUPTED_SUFFIX } from './qwen-code-facts.js';
+import { CORRUPTED_SUFFIX, UNPARSABLE_SETTINGS_ERROR } from './qwen-code-facts.js';
 import type { CatalogueModel } from './catalogue.js';
 import type { SettingsFile } from './settings-file.js';
 
@@ -44,20 +46,19 @@ export function trailingCommaMessage(scope: Scope, where: string): string {
     );
   }
   return (
-    `a trailing comma at ${where}, which Qwen Code cannot parse: it refuses to start ("Please fix the configuration file(s) and try again") ` +
+    `a trailing comma at ${where}, which Qwen Code cannot parse: it refuses to start ("${UNPARSABLE_SETTINGS_ERROR} <this file>: SyntaxError: …") ` +
     'until the comma is removed; the server reads the rest of the file but reports every model as unusable until then'
   );
 }
 
-/** Why no model can be used while a user or system file has a trailing comma: Qwen Code will not start. */
-export function startupRefusal(files: readonly SettingsFile[]): string | undefined {
-  const f = files.find((x) => x.qwenCodeRefuses !== undefined);
-  return f && `Qwen Code will not start while ${f.path} has a trailing comma (${f.qwenCodeRefuses}): remove it`;
+/** Why no model can be used while a user or system file has a trailing comma (at `where`): Qwen Code will not start. */
+export function trailingCommaRefusal(path: string, where: string): string {
+  return `Qwen Code will not start while ${path} has a trailing comma (${where}): remove it`;
 }
 
-/** Marks every model unusable when Qwen Code will not start with these files. */
+/** Marks every model unusable when Qwen Code will not start with these files (see `SettingsFile.qwenCodeRefuses`). */
 export function applyStartupRefusal(files: readonly SettingsFile[], catalogue: CatalogueModel[]): void {
-  const reason = startupRefusal(files);
+  const reason = files.find((x) => x.qwenCodeRefuses !== undefined)?.qwenCodeRefuses;
   if (!reason) return;
   for (const m of catalogue) {
     m.available = false;

@@ -1,4 +1,5 @@
-import { dirname, normalize, relative, isAbsolute } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { dirname, isAbsolute, normalize, parse as parsePath, relative, resolve, sep } from 'node:path';
 import { parse, type ParseError } from 'jsonc-parser';
 import * as z from 'zod/mini';
 import { TrustLevel } from '../protocol/index.js';
@@ -32,25 +33,74 @@ export async function readTrustedFolders(path: string): Promise<TrustFile> {
   return { path, rules: parsed.data, error: null };
 }
 
+/**
+ * A folder through its symbolic links, or as given when it can't be
+ * resolved (gone, unreadable). Qwen Code matches trust and walks up for
+ * `.env` files from the real folder (settings.ts, environment.ts): a
+ * symlinked project is judged where it really is. Synchronous, as the
+ * graph's reads: a trip through the thread pool costs a busy process more.
+ */
+export function realFolder(path: string): string {
+  const given = resolve(path);
+  try {
+    return normalize(realpathSync(given));
+  } catch {
+    return given;
+  }
+}
+
+/** A path as given and through its links: Qwen Code compares both (path-comparison.ts, getPathComparisonVariants). */
+function pathVariants(path: string): string[] {
+  const given = normalize(resolve(path));
+  try {
+    const real = normalize(realpathSync(given));
+    return real === given ? [given] : [given, real];
+  } catch {
+    return [given];
+  }
+}
+
 function within(location: string, root: string): boolean {
-  const rel = relative(normalize(root), normalize(location));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  const rel = relative(root, location);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function depth(path: string): number {
+  const rel = relative(parsePath(path).root, path);
+  return rel === '' ? 0 : rel.split(sep).filter(Boolean).length;
 }
 
 /**
- * Qwen Code's rule: TRUST_FOLDER trusts a folder and everything below it,
- * TRUST_PARENT the folder's parent and below, DO_NOT_TRUST that folder
- * exactly. `undefined` means no decision was recorded.
+ * What the trusted-folders file says of a folder: `true`, `false`, or
+ * `undefined` when no rule covers it. Qwen Code 0.24's rule
+ * (trust-precedence.ts): TRUST_FOLDER covers a folder and everything below
+ * it, TRUST_PARENT the folder's parent and below, DO_NOT_TRUST a folder and
+ * below; the deepest covering rule wins, DO_NOT_TRUST on a tie. Rule paths
+ * and the folder count both as written and through their links. The rules
+ * are resolved once, for asking about many folders.
  */
+export function trustDecider(rules: TrustRules): (location: string) => boolean | undefined {
+  const compiled = Object.entries(rules).map(([p, level]) => ({
+    trusted: level !== 'DO_NOT_TRUST',
+    roots: pathVariants(level === 'TRUST_PARENT' ? dirname(p) : p),
+  }));
+  return (location) => {
+    const at = pathVariants(location);
+    let winner: boolean | undefined;
+    let winnerDepth = -1;
+    for (const rule of compiled) {
+      let d = -1;
+      for (const root of rule.roots) if (at.some((l) => within(l, root))) d = Math.max(d, depth(root));
+      if (d < 0) continue;
+      if (d > winnerDepth || (d === winnerDepth && !rule.trusted)) {
+        winner = rule.trusted;
+        winnerDepth = d;
+      }
+    }
+    return winner;
+  };
+}
+
 export function explicitTrust(rules: TrustRules, location: string): boolean | undefined {
-  const trusted: string[] = [];
-  const untrusted: string[] = [];
-  for (const [p, level] of Object.entries(rules)) {
-    if (level === 'TRUST_FOLDER') trusted.push(p);
-    else if (level === 'TRUST_PARENT') trusted.push(dirname(p));
-    else untrusted.push(p);
-  }
-  if (trusted.some((t) => within(location, t))) return true;
-  if (untrusted.some((u) => normalize(u) === normalize(location))) return false;
-  return undefined;
+  return trustDecider(rules)(location);
 }

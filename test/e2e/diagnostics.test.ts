@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { access, readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { sandboxPerTest } from '../support/per-test.js';
@@ -94,5 +95,72 @@ describe('diagnostics for the files the server reads', () => {
     assert.ok(d, JSON.stringify(diagnostics));
     const ids = (await srv.request('model/list')).groups.find((g: any) => g.authType === 'openai').models.map((m: any) => m.id);
     assert.deepEqual(ids, ['plain']);
+  });
+});
+
+describe('an empty settings file (Qwen Code 0.24.4 cannot JSON.parse it)', () => {
+  const ENV = { OPENAI_API_KEY: 'sk-empty-settings-0000-abcd', OPENAI_MODEL: 'env-model', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
+
+  for (const [label, text] of [['0 bytes', ''], ['only whitespace and a comment', '\n  // nothing here yet\n']] as const) {
+    it(`the user file, ${label}: an error that says Qwen Code will not start and how to fix it; every model unusable until then`, async () => {
+      const path = await ctx.sb.write('home/.qwen/settings.json', text);
+      const { srv, diagnostics } = await diagnosticsFor(path, { env: ENV });
+      assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
+      const [d] = diagnostics;
+      assert.equal(d.severity, 1);
+      assert.deepEqual(d.range.start, { line: 0, character: 0 });
+      assert.match(d.message, /Qwen Code will not start/);
+      assert.ok(d.message.includes(`Cannot read operator sandbox policy from ${path}: SyntaxError: Unexpected end of JSON input`), d.message);
+      assert.match(d.message, /settings\.json\.corrupted/);
+      assert.match(d.message, /write \{\} into it \(or delete it\)/);
+      const list = await srv.request('model/list');
+      assert.equal(list.selected?.id, 'env-model', 'what would be used once it starts');
+      const models = list.groups.flatMap((g: any) => g.models);
+      assert.ok(models.length > 0);
+      for (const m of models) {
+        assert.equal(m.available, false, m.id);
+        assert.equal(m.unavailableReason, `Qwen Code will not start while ${path} has no JSON in it: write {} into it (or delete it)`);
+      }
+      assert.equal(await readFile(path, 'utf8'), text, 'the server leaves it alone');
+    });
+  }
+
+  it('the user file: a model/select writes JSON into it, and then Qwen Code can start', async () => {
+    const path = await ctx.sb.write('home/.qwen/settings.json', '');
+    const srv = await ctx.start({ env: ENV });
+    const envModel = async () => (await srv.request('model/list')).groups.flatMap((g: any) => g.models).find((x: any) => x.id === 'env-model');
+    assert.equal((await envModel()).available, false);
+    const r = await srv.request('model/select', { authType: 'openai', id: 'env-model' });
+    assert.equal(r.persistedTo, path);
+    assert.equal(JSON.parse(await readFile(path, 'utf8')).model.name, 'env-model');
+    const m = await envModel();
+    assert.equal(m.available, true, m.unavailableReason);
+  });
+
+  it('the system file: the same error, without the copy (Qwen Code saves one of the user file only)', async () => {
+    const path = await ctx.sb.write('etc/settings.json', ' ');
+    const { srv, diagnostics } = await diagnosticsFor(path, { env: ENV });
+    assert.equal(diagnostics[0]?.severity, 1);
+    assert.match(diagnostics[0].message, /holds only whitespace, which Qwen Code cannot parse: Qwen Code will not start/);
+    assert.doesNotMatch(diagnostics[0].message, /corrupted/);
+    const m = (await srv.request('model/list')).groups.flatMap((g: any) => g.models).find((x: any) => x.id === 'env-model');
+    assert.equal(m.available, false);
+  });
+
+  it('the workspace file: a warning that Qwen Code will reset it to {}; the user file decides, and the file is left alone', async () => {
+    await ctx.sb.write(
+      'home/.qwen/settings.json',
+      JSON.stringify({ security: { auth: { selectedType: 'openai' } }, model: { name: 'user-model' }, modelProviders: { openai: [{ id: 'user-model', baseUrl: 'http://127.0.0.1:9/v1' }] } }),
+    );
+    const ws = await ctx.sb.write('work/project/.qwen/settings.json', '');
+    const { srv, diagnostics } = await diagnosticsFor(ws, { env: ENV });
+    assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics));
+    assert.equal(diagnostics[0].severity, 2);
+    assert.match(diagnostics[0].message, /is empty \(0 bytes\), which Qwen Code cannot parse: when it next starts here it copies the file to settings\.json\.corrupted and replaces it with \{\}/);
+    const list = await srv.request('model/list');
+    assert.equal(list.selected?.id, 'user-model');
+    assert.equal(list.groups.flatMap((g: any) => g.models).find((m: any) => m.id === 'user-model')?.available, true);
+    assert.equal(await readFile(ws, 'utf8'), '');
+    await assert.rejects(access(`${ws}.corrupted`), 'no copy made by the server');
   });
 });

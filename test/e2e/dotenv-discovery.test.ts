@@ -59,6 +59,16 @@ describe('.env discovery', () => {
     assert.equal(c.env.ANTHROPIC_MODEL.value, 'only-plain');
   });
 
+  it('a .env directory (a Python virtual environment) is not read, but ends the walk, as in Qwen Code', async () => {
+    await ctx.sb.write('work/project/.env/pyvenv.cfg', 'home = /usr/bin\n');
+    await ctx.sb.write('work/.env', 'GEMINI_MODEL=parent\n');
+    await ctx.sb.write('home/.env', 'GEMINI_MODEL=home\n');
+    const c = await resolveIn(ctx.sb.project);
+    assert.deepEqual(c.dotenvFiles.map((f: any) => f.path), [ctx.sb.path('home/.env')]);
+    assert.equal(c.env.GEMINI_MODEL.value, 'home');
+    assert.deepEqual(c.diagnostics.filter((d: any) => d.path.startsWith(ctx.sb.path('work'))), [], 'no diagnostic for the directory');
+  });
+
   it('excludes DEBUG and DEBUG_MODE from a project .env only', async () => {
     await ctx.sb.write('work/project/.env', 'DEBUG=1\nDEBUG_MODE=1\nGEMINI_MODEL=x\n');
     let c = await resolveIn(ctx.sb.project);
@@ -81,4 +91,46 @@ describe('.env discovery', () => {
     assert.deepEqual(c.dotenvFiles[0].loaded, ['DEBUG']);
     assert.deepEqual(c.dotenvFiles[0].excluded, ['GEMINI_MODEL']);
   });
+});
+
+describe('.env discovery under folder trust (Qwen Code 0.24.4: trust-precedence.ts, findEnvFiles)', () => {
+  const trustOn = () => ctx.sb.write('home/.qwen/settings.json', JSON.stringify({ security: { folderTrust: { enabled: true } } }));
+  const rules = (r: Record<string, string>) => ctx.sb.write('home/.qwen/trustedFolders.json', JSON.stringify(r));
+  const warningsOn = (c: any, path: string) => c.diagnostics.filter((d: any) => d.path === path && d.severity === 'warning');
+
+  it('skips a .env in a folder above the project that the rules distrust, says so there, and walks on up', async () => {
+    await trustOn();
+    await rules({ [ctx.sb.path('work')]: 'DO_NOT_TRUST', [ctx.sb.project]: 'TRUST_FOLDER' });
+    const distrusted = await ctx.sb.write('work/.env', 'GEMINI_MODEL=distrusted\n');
+    await ctx.sb.write('.env', 'GEMINI_MODEL=grandparent\n');
+    const c = await resolveIn(ctx.sb.project);
+    assert.equal(c.env.GEMINI_MODEL.value, 'grandparent');
+    assert.deepEqual(c.dotenvFiles.map((f: any) => f.path), [ctx.sb.path('.env')]);
+    const [w] = warningsOn(c, distrusted);
+    assert.ok(w, JSON.stringify(c.diagnostics));
+    assert.ok(w.message.includes(`marks ${ctx.sb.path('work')} DO_NOT_TRUST`), w.message);
+    // The project's own file loads however its parent is marked.
+    await ctx.sb.write('work/project/.qwen/.env', 'GEMINI_MODEL=own\n');
+    assert.equal((await resolveIn(ctx.sb.project)).env.GEMINI_MODEL.value, 'own');
+  });
+
+  for (const [label, r] of [
+    ['a deeper DO_NOT_TRUST wins over the TRUST_FOLDER above it', () => ({ [ctx.sb.path('work')]: 'TRUST_FOLDER', [ctx.sb.project]: 'DO_NOT_TRUST' })],
+    ['DO_NOT_TRUST wins over TRUST_FOLDER on the same folder', () => ({ [ctx.sb.project]: 'TRUST_FOLDER', [`${ctx.sb.project}/`]: 'DO_NOT_TRUST' })],
+    ['DO_NOT_TRUST covers the folders below it', () => ({ [ctx.sb.path('work')]: 'DO_NOT_TRUST', [ctx.sb.path('elsewhere')]: 'TRUST_FOLDER' })],
+  ] as const) {
+    it(`${label}: the workspace is not trusted, only the home files load`, async () => {
+      await trustOn();
+      await rules(r());
+      const project = await ctx.sb.write('work/project/.env', 'GEMINI_MODEL=project\n');
+      await ctx.sb.write('home/.env', 'GEMINI_MODEL=home\n');
+      const c = await resolveIn(ctx.sb.project);
+      assert.equal(c.layers.find((l: any) => l.scope === 'workspace').trusted, false);
+      assert.equal(c.env.GEMINI_MODEL.value, 'home');
+      assert.deepEqual(c.dotenvFiles.map((f: any) => f.path), [ctx.sb.path('home/.env')]);
+      const [w] = warningsOn(c, project);
+      assert.ok(w, JSON.stringify(c.diagnostics));
+      assert.match(w.message, /this workspace is not trusted, so Qwen Code loads no project \.env file/);
+    });
+  }
 });

@@ -7,6 +7,8 @@
  * are compared in their redacted forms (first 3 and last 4 characters), so
  * every key a scenario makes ends in a suffix of its own.
  */
+import { mkdir, symlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import * as z from 'zod/mini';
 import { redact } from '../../src/protocol/redact.js';
 import type { Recorded } from '../peers/recording-provider.js';
@@ -25,6 +27,7 @@ export const FILES = {
   projectEnv: 'work/project/.env',
   projectQwenEnv: 'work/project/.qwen/.env',
   oauthCreds: 'home/.qwen/oauth_creds.json',
+  trustedFolders: 'home/.qwen/trustedFolders.json',
 } as const;
 
 export interface ScenarioContext {
@@ -34,6 +37,8 @@ export interface ScenarioContext {
   key(label: string, prefix?: string): string;
   /** `https://<label>.provider.test/v1`: a host of its own, answered through the proxy. */
   host(label: string, path?: string): string;
+  /** A sandbox-relative path made absolute (for trust rules, which name folders by absolute path). */
+  path(relative: string): string;
 }
 
 export interface ScenarioSetup {
@@ -43,6 +48,10 @@ export interface ScenarioSetup {
   env?: Record<string, string>;
   /** Qwen Code's flags; the server gets the same (`-m` as `--model`). */
   args?: string[];
+  /** Symbolic links to make: sandbox-relative link → sandbox-relative target. */
+  links?: Record<string, string>;
+  /** The folder both programs start in (the server's workspace root), sandbox-relative; the project by default. */
+  cwd?: string;
 }
 
 export interface Scenario {
@@ -132,7 +141,11 @@ function serverArgs(args: string[]): string[] {
 
 /** What the server says will be used, started in the sandbox with the scenario's flags and environment. */
 export async function askServer(sb: Sandbox, setup: ScenarioSetup, peers: QwenPeers): Promise<Verdict> {
-  const srv = await startServer(sb, { args: serverArgs(setup.args ?? []), env: { ...peers.env(), ...setup.env } });
+  const srv = await startServer(sb, {
+    args: serverArgs(setup.args ?? []),
+    env: { ...peers.env(), ...setup.env },
+    ...(setup.cwd !== undefined ? { cwd: sb.path(setup.cwd) } : {}),
+  });
   try {
     const [list, status, resolved] = await Promise.all([
       srv.request('model/list').then((v) => ModelList.parse(v)),
@@ -270,6 +283,7 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
         return k;
       },
       host: (label, path = '/v1') => `https://${label}.provider.test${path}`,
+      path: (relative) => sb.path(relative),
     };
     const setup = s.setup(ctx);
     const { [FILES.systemDefaults]: defaults, ...files } = setup.files ?? {};
@@ -278,9 +292,13 @@ export async function runScenario(s: Scenario): Promise<Outcome> {
     for (const [path, content] of Object.entries(files)) {
       await sb.write(path, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
     }
+    for (const [link, target] of Object.entries(setup.links ?? {})) {
+      await mkdir(dirname(sb.path(link)), { recursive: true });
+      await symlink(sb.path(target), sb.path(link));
+    }
     // The server first: Qwen Code may rewrite what it reads (migrations, a reset workspace file).
     const server = await askServer(sb, setup, peers);
-    const run = await runQwen(sb, { peers, args: setup.args ?? [], env: setup.env ?? {} });
+    const run = await runQwen(sb, { peers, args: setup.args ?? [], env: setup.env ?? {}, ...(setup.cwd !== undefined ? { cwd: sb.path(setup.cwd) } : {}) });
     const qwen = observe(run);
     const keyLabel = (r: string | undefined) => (r === undefined ? 'no key' : `${r} (${labels.get(r) ?? 'not a scenario key'})`);
     return { qwen, server, differences: compare(qwen, server, keyLabel), run, egress: unexpectedEgress(run) };

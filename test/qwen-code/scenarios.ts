@@ -21,6 +21,21 @@ const openai = (selected: string, models: Entry[], more: Record<string, unknown>
   ...more,
 });
 const dotenv = (vars: Record<string, string>) => `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+/** The user file of the folder-trust scenarios: folder trust on, one model whose key is QAS_KEY_A. */
+const trustOn = (c: ScenarioContext) => openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')], { security: { auth: { selectedType: 'openai' }, folderTrust: { enabled: true } } });
+/**
+ * Folder trust on, `rules` (sandbox-relative folder → level), one key in the
+ * project's `.env` and another in `~/.env`: the key Qwen Code sends says
+ * whether the project file loaded.
+ */
+const projectOrHomeKey = (c: ScenarioContext, rules: Record<string, string>, projectEnv: string = FILES.projectEnv) => ({
+  [FILES.user]: trustOn(c),
+  [FILES.trustedFolders]: Object.fromEntries(Object.entries(rules).map(([folder, level]) => [c.path(folder), level])),
+  [projectEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (project .env)') }),
+  [FILES.homeEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (~/.env)') }),
+});
+/** A project that is a symbolic link: `work/link` → `elsewhere/real`, both programs started in the link. */
+const LINKED = { links: { 'work/link': 'elsewhere/real' }, cwd: 'work/link' } as const;
 
 /** A valid Qwen OAuth credential for Qwen Code's cache, good for a day. */
 function oauthCreds(c: ScenarioContext) {
@@ -91,6 +106,68 @@ export const SCENARIOS: Scenario[] = [
         [FILES.projectEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (project .env)') }),
       },
     }),
+  },
+
+  {
+    name: 'a .env directory in the project (a Python virtual environment) ends the walk: no .env further up loads',
+    points: [1],
+    setup: (c) => ({
+      files: {
+        [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]),
+        'work/project/.env/pyvenv.cfg': 'home = /usr/bin\n',
+        'work/.env': dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (parent .env)') }),
+        [FILES.homeEnv]: dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (~/.env)') }),
+      },
+    }),
+  },
+
+  // ---- 1. .env files in a folder that is not trusted ------------------------------------------
+  {
+    name: 'baseline: folder trust on, no rule for the project: its .env is skipped, ~/.env is used',
+    points: [1],
+    setup: (c) => ({ files: projectOrHomeKey(c, {}) }),
+  },
+  {
+    name: 'folder trust on, the project trusted, its parent DO_NOT_TRUST: the parent .env is skipped and the walk goes on up',
+    points: [1],
+    setup: (c) => ({
+      files: {
+        [FILES.user]: trustOn(c),
+        [FILES.trustedFolders]: { [c.path('work')]: 'DO_NOT_TRUST', [c.path('work/project')]: 'TRUST_FOLDER' },
+        'work/.env': dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (distrusted parent .env)') }),
+        '.env': dotenv({ QAS_KEY_A: c.key('QAS_KEY_A (grandparent .env)') }),
+      },
+    }),
+  },
+  {
+    name: 'folder trust on, DO_NOT_TRUST on the project inside a TRUST_FOLDER: the deeper rule wins, the project .env is skipped',
+    points: [1],
+    setup: (c) => ({ files: projectOrHomeKey(c, { work: 'TRUST_FOLDER', 'work/project': 'DO_NOT_TRUST' }) }),
+  },
+
+  // ---- 1. a symlinked project: trust and .env discovery from its real folder -------------------
+  {
+    name: 'a symlinked project: .env discovery walks up from its real folder, not from the link',
+    points: [1],
+    setup: (c) => ({
+      ...LINKED,
+      files: {
+        [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]),
+        'elsewhere/real/README.md': 'the project\n',
+        'elsewhere/.env': dotenv({ QAS_KEY_A: c.key("QAS_KEY_A (the real folder's parent .env)") }),
+        'work/.env': dotenv({ QAS_KEY_A: c.key("QAS_KEY_A (the link's parent .env)") }),
+      },
+    }),
+  },
+  {
+    name: 'a symlinked project trusted by its real path: its .env loads',
+    points: [1],
+    setup: (c) => ({ ...LINKED, files: projectOrHomeKey(c, { 'elsewhere/real': 'TRUST_FOLDER' }, 'elsewhere/real/.env') }),
+  },
+  {
+    name: 'a symlinked project inside a TRUST_FOLDER that holds only the link: not trusted, its .env is skipped',
+    points: [1],
+    setup: (c) => ({ ...LINKED, files: projectOrHomeKey(c, { work: 'TRUST_FOLDER' }, 'elsewhere/real/.env') }),
   },
 
   // ---- 2. empty variables -----------------------------------------------------------------
@@ -272,6 +349,32 @@ export const SCENARIOS: Scenario[] = [
         [FILES.user]: openai('user-model', [entry('user-model', c.host('user'), 'QAS_KEY_A'), entry('ws-model', c.host('ws'), 'QAS_KEY_A')]),
         [FILES.workspace]: '{ "model": { "name": "ws-model" }, }\n',
       },
+      env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
+    }),
+  },
+
+  // ---- 9. an empty settings file ---------------------------------------------------------------------
+  {
+    name: 'an empty (0-byte) user settings file',
+    points: [9],
+    setup: (c) => ({
+      files: { [FILES.user]: '' },
+      env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_MODEL: 'env-model', OPENAI_BASE_URL: c.host('env-base') },
+    }),
+  },
+  {
+    name: 'a user settings file with only whitespace and a comment',
+    points: [9],
+    setup: (c) => ({
+      files: { [FILES.user]: '\n  // nothing here yet\n\n' },
+      env: { OPENAI_API_KEY: c.key('OPENAI_API_KEY (process)'), OPENAI_MODEL: 'env-model', OPENAI_BASE_URL: c.host('env-base') },
+    }),
+  },
+  {
+    name: 'an empty workspace settings file: Qwen Code resets it to {}, the user file decides',
+    points: [9],
+    setup: (c) => ({
+      files: { [FILES.user]: openai('m-a', [entry('m-a', c.host('a'), 'QAS_KEY_A')]), [FILES.workspace]: '' },
       env: { QAS_KEY_A: c.key('QAS_KEY_A (process)') },
     }),
   },
