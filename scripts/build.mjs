@@ -12,6 +12,27 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 // on one checkout doesn't replace the bundle another test run is using.
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = resolve(root, process.env.QAS_DIST || 'dist');
+
+// QAS_FIXTURE_PRESETS (tests only) names a JSON list of presets baked into
+// this bundle's table (src/auth/presets/fixture.ts); checked here, so that
+// nothing reads it at run time. Every other build has none, and dist/ (what
+// ships) never does.
+let fixturePresets;
+if (process.env.QAS_FIXTURE_PRESETS) {
+  if (!process.env.QAS_DIST) {
+    console.error('QAS_FIXTURE_PRESETS builds into a QAS_DIST folder only, never into dist/');
+    process.exit(1);
+  }
+  const { tsImport } = await import('tsx/esm/api');
+  const { FixturePresets } = await tsImport('../src/auth/presets/fixture-schema.ts', import.meta.url);
+  const file = resolve(process.env.QAS_FIXTURE_PRESETS);
+  const parsed = FixturePresets.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) {
+    console.error(`QAS_FIXTURE_PRESETS: ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    process.exit(1);
+  }
+  fixturePresets = parsed.data;
+}
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -32,7 +53,11 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   external: ['openai', '@anthropic-ai/sdk', '@google/genai', 'fsevents'],
-  define: { __SERVER_VERSION__: JSON.stringify(pkg.version) },
+  define: {
+    __SERVER_VERSION__: JSON.stringify(pkg.version),
+    __QAS_FIXTURE_PRESETS__: fixturePresets ? JSON.stringify(fixturePresets) : 'undefined',
+    __QAS_FIXTURE_PRESET_IDS__: fixturePresets ? JSON.stringify(fixturePresets.map((p) => p.id)) : 'undefined',
+  },
   banner: {
     // Bundled CommonJS dependencies call require(); give them one.
     js: "import { createRequire as __qasCreateRequire } from 'node:module';\nconst require = __qasCreateRequire(import.meta.url);",

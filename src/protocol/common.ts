@@ -22,10 +22,16 @@ export type KeyAuthType = z.infer<typeof KeyAuthType>;
 export const LoginMethod = z.string().check(z.minLength(1));
 export type LoginMethod = z.infer<typeof LoginMethod>;
 
+// The ids of src/auth/presets/fixture.ts: a test build's (scripts/build.mjs,
+// QAS_FIXTURE_PRESETS), none in any other. Typed as no ids, so that the
+// types (and schema/) stay those of the real table.
+declare const __QAS_FIXTURE_PRESET_IDS__: [] | undefined;
+const FIXTURE_METHODS = typeof __QAS_FIXTURE_PRESET_IDS__ === 'undefined' ? [] : __QAS_FIXTURE_PRESET_IDS__;
+
 /** The login methods this server knows: what `auth/logout` accepts. */
-export const KnownLoginMethod = z.enum(['qwen-oauth', 'api-key', ...PRESET_METHODS]);
+export const KnownLoginMethod = z.enum(['qwen-oauth', 'api-key', ...PRESET_METHODS, ...FIXTURE_METHODS]);
 export type KnownLoginMethod = z.infer<typeof KnownLoginMethod>;
-export const PresetMethod = z.enum(PRESET_METHODS);
+export const PresetMethod = z.enum([...PRESET_METHODS, ...FIXTURE_METHODS]);
 export type PresetMethod = z.infer<typeof PresetMethod>;
 
 export const Scope = z.enum(['systemDefaults', 'user', 'workspace', 'system']);

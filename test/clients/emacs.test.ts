@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODELS, startProviderServer } from '../peers/provider-server.js';
 import { startStreamingPeer, type StreamScript, type StreamedRequest } from '../peers/streaming-provider.js';
 import { envWithout, runEditor, type Run } from '../support/editor-process.js';
+import { buildFixtureServer, FIXTURE_KEY, fixturePreset } from '../support/fixture-preset.js';
 import { SERVER } from '../support/server.js';
 import { startOidc, tail } from '../support/oidc-process.js';
 
@@ -216,7 +217,7 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
     // The bundle under test: dist/, or the folder QAS_DIST names.
     assert.ok(existsSync(SERVER), `${SERVER} is missing: run npm run build`);
     const provider = await startProviderServer({
-      keys: [PEER_KEY],
+      keys: [PEER_KEY, FIXTURE_KEY],
       models: { openai: [...DEFAULT_MODELS.openai, SLOW_MODEL] },
       behaviour: (req) => (req.model === SLOW_MODEL ? { delayMs: 3000 } : undefined),
     });
@@ -242,6 +243,10 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
     const results = join(tmp, 'ert-results.jsonl');
     let run: Run;
     try {
+      // A preset no client knows, at the provider's endpoints: built now that it listens.
+      const preset = fixturePreset(provider.origin);
+      const { id, label, description, envKey } = preset;
+      const fixture = { server: buildFixtureServer('emacs', [preset]), id, label, description, envKey, key: FIXTURE_KEY };
       run = await runEmacs(
         emacs.bin,
         ['-L', PKG, '-l', TESTS, '-f', 'qwen-agent-tests-run-batch'],
@@ -252,6 +257,7 @@ test('Emacs client (clients/emacs)', { timeout: 20 * 60_000 }, async (t) => {
           QWEN_AGENT_TEST_PROVIDER: JSON.stringify({ url: provider.url, origin: provider.origin, key: PEER_KEY, slowModel: SLOW_MODEL }),
           QWEN_AGENT_TEST_OIDC: oidc.info,
           QWEN_AGENT_TEST_STREAMING: JSON.stringify({ url: streaming.url, key: PEER_KEY, log: streamLog }),
+          QWEN_AGENT_TEST_FIXTURE: JSON.stringify(fixture),
         },
         12 * 60_000,
       );

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { startProviderServer } from '../peers/provider-server.js';
 import { startStreamingPeer, type StreamingPeer, type StreamScript } from '../peers/streaming-provider.js';
 import { envWithout, runEditor, type Run } from '../support/editor-process.js';
+import { buildFixtureServer, FIXTURE_KEY, fixturePreset } from '../support/fixture-preset.js';
 import { startOidc, tail } from '../support/oidc-process.js';
 import { SERVER } from '../support/server.js';
 
@@ -26,6 +27,8 @@ const TESTS = join(PLUGIN, 'tests');
 const INSTALL = 'scripts/install-neovim.sh';
 const PEER_KEY = 'sk-nvim-peer-key-0123456789abcdef';
 const STREAM_KEY = 'sk-nvim-stream-key-0123456789abcdef';
+/** The Lua file run against the server built with a fixture preset (test/support/fixture-preset.ts). */
+const FIXTURE_FILE = 'test_fixture_preset.lua';
 
 /**
  * What the streaming peer answers, chosen by a word in the question (the
@@ -119,7 +122,7 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
 
   const base = envWithout(SCRUB);
   const tmp = mkdtempSync(join(tmpdir(), 'qwen-agent-nvim-'));
-  const provider = await startProviderServer({ keys: [PEER_KEY] });
+  const provider = await startProviderServer({ keys: [PEER_KEY, FIXTURE_KEY] });
   const oidc = await startOidc({ ...base, HOME: join(tmp, 'oidc-home') });
   const stream = await startStreamingPeer({ keys: [STREAM_KEY] });
   stream.setScript((r) => chatScript(r.body));
@@ -132,6 +135,9 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
 
   try {
     await t.test(`found ${nvim.version} (${nvim.bin})`, () => {});
+    // Its endpoints are the provider's: built now that it listens.
+    const preset = fixturePreset(provider.origin);
+    const fixtureServer = files.includes(FIXTURE_FILE) ? buildFixtureServer('neovim', [preset]) : SERVER;
     for (const file of files) {
       // Each file gets a fresh Neovim, HOME, project and system folder.
       const sb = join(tmp, file.replace(/\.lua$/, ''));
@@ -156,7 +162,8 @@ test('Neovim client (clients/neovim)', { timeout: 15 * 60_000 }, async (t) => {
         QWEN_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/token',
         // The bundle under test ($QAS_DIST or dist/), in place of the one
         // next to the plugin (tests/init.lua).
-        NVIM_QWEN_TEST_SERVER: SERVER,
+        NVIM_QWEN_TEST_SERVER: file === FIXTURE_FILE ? fixtureServer : SERVER,
+        NVIM_QWEN_TEST_FIXTURE: JSON.stringify({ id: preset.id, label: preset.label, envKey: preset.envKey, key: FIXTURE_KEY }),
         // Key checks against a provider's real host fail at once, on
         // loopback: nothing leaves the machine.
         HTTPS_PROXY: 'http://127.0.0.1:9',

@@ -30,6 +30,8 @@ export interface StartOptions {
   noInit?: boolean;
   /** A command the server is run under (`unshare …`): it gets node, the bundle and the server's arguments. */
   prefix?: string[];
+  /** Another bundle's server.js (a fixture build): by default, the bundle under test. */
+  server?: string;
 }
 
 export interface RpcError {
@@ -126,9 +128,10 @@ export class TestServer {
 
 /** Spawns the built server over stdio in the sandbox and (unless noInit) initializes it. */
 export async function startServer(sb: Sandbox, opts: StartOptions = {}): Promise<TestServer> {
-  if (!existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build`);
+  const server = opts.server ?? SERVER;
+  if (!existsSync(server)) throw new Error(`${server} is missing: run npm run build`);
   const cwd = opts.cwd ?? sb.project;
-  const [command, ...args] = [...(opts.prefix ?? []), process.execPath, SERVER, '--stdio', ...(opts.args ?? [])];
+  const [command, ...args] = [...(opts.prefix ?? []), process.execPath, server, '--stdio', ...(opts.args ?? [])];
   const child = spawn(command!, args, {
     cwd,
     env: { ...sb.env, ...opts.env },

@@ -1,10 +1,10 @@
-// A stand-in for qwen-agent-server that answers from a fixture, so that the
-// client's side of the v2 sign-in menu (`auth/methods`: entries, fields,
-// choices, rules, notices) and of the answers it shows (`verified`,
-// `selected`, `changed`, keys that failed their check, settings errors) is
-// tested with a preset the real server does not have: a menu entry added to
-// the server's table must appear with no change to the client. The real
-// server's menu is tested in qwen-agent-tests-login-menu-real-server.
+// A stand-in for qwen-agent-server that answers from a fixture, for what the
+// real server cannot be made to say on cue: a notice or a group title on a
+// preset, fields given from Lisp, keys that failed their check, settings
+// errors from several files. A preset added to the real server's table is
+// tested against a build of it that has one (test/support/fixture-preset.ts,
+// qwen-agent-tests-login-fixture-preset-real-server); the real server's
+// whole menu in qwen-agent-tests-login-menu-real-server.
 //
 // Speaks JSON-RPC with LSP framing on stdio. QWEN_AGENT_FIXTURE names a JSON
 // file: { menu, status, login: { <method>: result | { error } }, models,

@@ -793,7 +793,7 @@ Return the file where it logs the requests it got."
  \"config\": {\"cwd\": \"/ert/project\", \"layers\": [], \"dotenvFiles\": [], \"settings\": {}, \"env\": {},
   \"diagnostics\": [{\"path\": \"/ert/project/.qwen/settings.json\", \"severity\": \"error\",
                      \"message\": \"modelProviders.openai[0].envKey: not an environment variable name\"}]}}"
-  "A fixture whose menu has a preset the real server does not have.")
+  "A fixture for the stand-in server: a preset with a notice and a group title.")
 
 (defun qwen-agent-tests--completion (table)
   "Return what a completion UI would show of TABLE.
@@ -807,63 +807,60 @@ from each candidate to its annotation and group title."
           :annot (mapcar (lambda (c) (cons c (and annot (funcall annot c)))) cands)
           :group (mapcar (lambda (c) (cons c (and group (funcall group c nil)))) cands))))
 
-(ert-deftest qwen-agent-tests-login-menu-from-server ()
-  "The sign-in menu is the server's: a preset only it knows appears, with its fields.
-Issue 14, item 6: candidates are short ids (SPC completes them
-whole) annotated with labels; the region is offered with its
-labels and hosts; the rule is in the key prompt; the result says
-whether the provider accepted the key, what it selected and wrote."
+;; Answers every prompt of `qwen-agent-login' the way a person would.
+(defun qwen-agent-tests--login-interactively (choose key)
+  "Run \[qwen-agent-login] with its prompts answered; return what it asked.
+CHOOSE, called with the completion reads so far (the latest first,
+each as below), returns the answer to each `completing-read'; a text
+prompt takes its default and the models prompt is left empty (the
+preset's own); KEY is typed at the key prompt, or, when nil, the
+sign-in is quit there, before anything is sent.  Return a plist:
+:reads, each (PROMPT . SHOWN) in order, SHOWN as
+`qwen-agent-tests--completion' returns it; :prompts, the key
+prompts; :models, the models offered."
+  (let (reads prompts models)
+    (cl-letf (((symbol-function 'completing-read)
+               (lambda (prompt table &rest _)
+                 (push (cons prompt (qwen-agent-tests--completion table)) reads)
+                 (funcall choose reads)))
+              ((symbol-function 'read-string)
+               (lambda (_prompt &optional _initial _history default &rest _)
+                 (or default "")))
+              ((symbol-function 'completing-read-multiple)
+               (lambda (_prompt table &rest _)
+                 (setq models (all-completions "" table))
+                 nil))
+              ((symbol-function 'read-passwd)
+               (lambda (prompt &rest _)
+                 (push prompt prompts)
+                 (if key (copy-sequence key) (signal 'quit nil)))))
+      (condition-case nil (call-interactively #'qwen-agent-login) (quit nil)))
+    (list :reads (nreverse reads) :prompts (nreverse prompts) :models models)))
+
+(ert-deftest qwen-agent-tests-login-menu-notices-and-groups ()
+  "The sign-in menu shows the server's notices, group titles and sign-in states.
+What no preset of the real server has (a notice on a preset, a
+group title of its own) comes from the stand-in; a preset added to
+the real server's table is tested in
+`qwen-agent-tests-login-fixture-preset-real-server'."
   (qwen-agent-tests--with-sandbox
-    (let ((log (qwen-agent-tests--use-fixture qwen-agent-tests--fixture))
-          (reads nil) (prompts nil)
-          (answers (list "ert-plan" "north")))
-      (qwen-agent-tests--ready)
-      (cl-letf (((symbol-function 'completing-read)
-                 (lambda (prompt table &rest _)
-                   (push (cons prompt (qwen-agent-tests--completion table)) reads)
-                   (pop answers)))
-                ((symbol-function 'read-passwd)
-                 (lambda (prompt &rest _)
-                   (push prompt prompts)
-                   (copy-sequence qwen-agent-tests--fixture-key))))
-        (call-interactively #'qwen-agent-login))
-      (setq reads (nreverse reads))
-      (let* ((menu (cdr (nth 0 reads)))
-             (region (cdr (nth 1 reads)))
+    (qwen-agent-tests--use-fixture qwen-agent-tests--fixture)
+    (qwen-agent-tests--ready)
+    ;; The menu is all this test reads: nothing is sent.
+    (let ((reads (plist-get (qwen-agent-tests--login-interactively
+                             (lambda (_) (signal 'quit nil)) nil)
+                            :reads)))
+      (let* ((menu (cdr (car reads)))
              (annot (plist-get menu :annot)))
-        (should (string-prefix-p "Sign in with" (car (nth 0 reads))))
+        (should (= (length reads) 1))
         (should (equal (plist-get menu :cands) '("qwen-oauth" "ert-plan" "api-key")))
-        (dolist (c (plist-get menu :cands)) (should-not (string-search " " c)))
-        (should (string-search "ERT Fixture Plan" (cdr (assoc "ert-plan" annot))))
-        (should (string-search "a preset only this test knows" (cdr (assoc "ert-plan" annot))))
         (should (string-search "Billed per token." (cdr (assoc "ert-plan" annot))))
         (should (string-search "signed in ert…beef" (cdr (assoc "ert-plan" annot))))
         (should (string-search "free tier ended" (cdr (assoc "qwen-oauth" annot))))
         (should (equal (cdr (assoc "ert-plan" (plist-get menu :group))) "Fixture presets"))
         ;; An entry without a group is one of its own: the server's order holds.
         (should (equal (cdr (assoc "qwen-oauth" (plist-get menu :group))) "Qwen OAuth"))
-        (should (equal (cdr (assoc "api-key" (plist-get menu :group))) "Another API key"))
-        ;; The region field, with the server's choices and default.
-        (should (string-match-p "\\`Region (default south)" (car (nth 1 reads))))
-        (should (equal (plist-get region :cands) '("north" "south")))
-        (should (string-search "North Pole" (cdr (assoc "north" (plist-get region :annot)))))
-        (should (string-search "north.ert.example" (cdr (assoc "north" (plist-get region :annot))))))
-      (should (equal (length prompts) 1))
-      (should (string-search "ERT key" (car prompts)))
-      (should (string-search "ERT_PLAN_API_KEY" (car prompts)))
-      (should (string-search "starts with ert-" (car prompts)))
-      (let ((login (car (qwen-agent-tests--requests log "auth/login"))))
-        (should (equal (plist-get login :method) "ert-plan"))
-        (should (equal (plist-get login :region) "north"))
-        (should (equal (plist-get login :apiKey) "<the expected key>")))
-      (let ((msgs (qwen-agent-tests--messages)))
-        (should (string-search "Signed in with ERT Fixture Plan" msgs))
-        (should (string-search "the provider accepted the key" msgs))
-        (should (string-search "model ert-model-1 (openai) selected" msgs))
-        (should (string-search "wrote modelProviders.openai, security.auth.selectedType, \
-model.name in /ert/home/.qwen/settings.json" msgs))
-        (should-not (string-search qwen-agent-tests--fixture-key msgs)))
-      (should-not (string-search qwen-agent-tests--fixture-key (format "%S" command-history))))))
+        (should (equal (cdr (assoc "api-key" (plist-get menu :group))) "Another API key"))))))
 
 (ert-deftest qwen-agent-tests-login-fields-from-lisp ()
   "From Lisp, given fields are sent as they are and defaults are the server's.
@@ -894,8 +891,7 @@ or control characters in it")))
 (ert-deftest qwen-agent-tests-login-menu-real-server ()
   "The real server's menu: every entry of `auth/methods', by id, in its order."
   (qwen-agent-tests--with-sandbox
-    (let* ((conn (qwen-agent-tests--ready))
-           (reads nil) (prompts nil) (models-offered nil))
+    (let ((conn (qwen-agent-tests--ready)))
       (unless (qwen-agent--supports-p conn "auth/methods")
         (ert-skip "the server under test does not answer auth/methods yet"))
       (let* ((menu (append (plist-get (qwen-agent--request "auth/methods" (make-hash-table))
@@ -909,14 +905,68 @@ or control characters in it")))
         (should (equal (car ids) "qwen-oauth"))
         (should (equal (car (last ids)) "api-key"))
         (should plan)
+        (let* ((asked (qwen-agent-tests--login-interactively
+                       (lambda (reads)
+                         (if (= (length reads) 1) "coding-plan"
+                           (car (last (plist-get (cdar reads) :cands)))))
+                       ;; Stop before anything is sent: no key leaves 127.0.0.1.
+                       nil))
+               (reads (plist-get asked :reads))
+               (prompts (plist-get asked :prompts))
+               (models-offered (plist-get asked :models)))
+          (let ((shown (cdr (car reads))))
+            (should (equal (plist-get shown :cands) ids))
+            (dolist (o menu)
+              (should-not (string-search " " (plist-get o :id)))
+              (should (string-search (plist-get o :label)
+                                     (cdr (assoc (plist-get o :id) (plist-get shown :annot)))))))
+          (when region
+            (should (equal (plist-get (cdr (nth 1 reads)) :cands)
+                           (mapcar (lambda (c) (plist-get c :value))
+                                   (append (plist-get region :choices) nil)))))
+          ;; The preset's models are offered by their ids.
+          (when-let ((models (cl-find "models" (append (plist-get plan :fields) nil)
+                                      :key (lambda (f) (plist-get f :name)) :test #'equal)))
+            (when (vectorp (plist-get models :default))
+              (should (equal models-offered (append (plist-get models :default) nil)))))
+          (should (= (length prompts) 1))
+          (when-let ((rule (cl-some (lambda (f) (plist-get f :rule))
+                                    (append (plist-get plan :fields) nil))))
+            (should (string-search rule (car prompts)))))))))
+
+;;;; A preset only the server's fixture build has
+
+(defun qwen-agent-tests--fixture-preset ()
+  "Return the plist QWEN_AGENT_TEST_FIXTURE describes, or fail.
+test/clients/emacs.test.ts builds the server with a preset no
+client knows (test/support/fixture-preset.ts) and names it there:
+:server, :id, :label, :description, :envKey and :key."
+  (let ((json (let ((process-environment qwen-agent-tests--initial-env))
+                (getenv "QWEN_AGENT_TEST_FIXTURE"))))
+    (if (and json (not (string-empty-p json)))
+        (json-parse-string json :object-type 'plist)
+      (ert-fail "QWEN_AGENT_TEST_FIXTURE is not set: run the suite through \
+test/clients/emacs.test.ts, which builds the fixture server"))))
+
+(ert-deftest qwen-agent-tests-login-fixture-preset-real-server ()
+  "A preset added to the server's table is in the menu and signs in, with no client change.
+Issue 14, items 6 and 9: candidates are short ids (SPC completes
+them whole) annotated with labels; the region is offered with its
+labels and endpoints; the rule is in the key prompt; the result
+says that the provider accepted the key, what it selected and wrote."
+  (let* ((fx (qwen-agent-tests--fixture-preset))
+         (id (plist-get fx :id))
+         (key (plist-get fx :key))
+         (env-key (plist-get fx :envKey)))
+    (qwen-agent-tests--with-sandbox
+      (setq qwen-agent-server-command (list "node" (plist-get fx :server)))
+      (let ((reads nil) (prompts nil) (models-offered nil)
+            (answers (list id "south")))
+        (qwen-agent-tests--ready)
         (cl-letf (((symbol-function 'completing-read)
                    (lambda (prompt table &rest _)
                      (push (cons prompt (qwen-agent-tests--completion table)) reads)
-                     (if (= (length reads) 1) "coding-plan"
-                       (car (last (plist-get (cdar reads) :cands))))))
-                  ((symbol-function 'read-string)
-                   (lambda (_prompt &optional _initial _history default &rest _)
-                     (or default "")))
+                     (pop answers)))
                   ((symbol-function 'completing-read-multiple)
                    (lambda (_prompt table &rest _)
                      (setq models-offered (all-completions "" table))
@@ -924,29 +974,42 @@ or control characters in it")))
                   ((symbol-function 'read-passwd)
                    (lambda (prompt &rest _)
                      (push prompt prompts)
-                     ;; Stop before anything is sent: no key leaves 127.0.0.1.
-                     (signal 'quit nil))))
-          (condition-case nil (call-interactively #'qwen-agent-login) (quit nil)))
+                     (copy-sequence key))))
+          (call-interactively #'qwen-agent-login))
         (setq reads (nreverse reads))
-        (let ((shown (cdr (car reads))))
-          (should (equal (plist-get shown :cands) ids))
-          (dolist (o menu)
-            (should-not (string-search " " (plist-get o :id)))
-            (should (string-search (plist-get o :label)
-                                   (cdr (assoc (plist-get o :id) (plist-get shown :annot)))))))
-        (when region
-          (should (equal (plist-get (cdr (nth 1 reads)) :cands)
-                         (mapcar (lambda (c) (plist-get c :value))
-                                 (append (plist-get region :choices) nil)))))
-        ;; The preset's models are offered by their ids.
-        (when-let ((models (cl-find "models" (append (plist-get plan :fields) nil)
-                                    :key (lambda (f) (plist-get f :name)) :test #'equal)))
-          (when (vectorp (plist-get models :default))
-            (should (equal models-offered (append (plist-get models :default) nil)))))
-        (should (= (length prompts) 1))
-        (when-let ((rule (cl-some (lambda (f) (plist-get f :rule))
-                                  (append (plist-get plan :fields) nil))))
-          (should (string-search rule (car prompts))))))))
+        (let* ((menu (cdr (nth 0 reads)))
+               (region (cdr (nth 1 reads)))
+               (annot (cdr (assoc id (plist-get menu :annot)))))
+          (should (string-prefix-p "Sign in with" (car (nth 0 reads))))
+          (should (member id (plist-get menu :cands)))
+          (dolist (c (plist-get menu :cands)) (should-not (string-search " " c)))
+          (should (string-search (plist-get fx :label) annot))
+          (should (string-search (plist-get fx :description) annot))
+          ;; The region field: the preset's regions, labelled, with their endpoints.
+          (should (string-match-p "\\`Region (default north)" (car (nth 1 reads))))
+          (should (equal (plist-get region :cands) '("north" "south")))
+          (should (string-match-p "Acme South · 127\\.0\\.0\\.1:[0-9]+/south/v1"
+                                  (cdr (assoc "south" (plist-get region :annot))))))
+        (should (equal models-offered '("acme-large" "acme-small")))
+        (should (equal prompts (list (format "API key for %s (starts with acme-): " env-key))))
+        (let ((msgs (qwen-agent-tests--messages)))
+          (should (string-search (format "Signed in with %s: %s stored in" (plist-get fx :label) env-key)
+                                 msgs))
+          (should (string-search "the provider accepted the key" msgs))
+          (should (string-search "model acme-large (openai) selected" msgs))
+          (should (string-match-p (concat "wrote modelProviders\\.openai, .*providerMetadata\\."
+                                          (regexp-quote id) "\\.version.* in .*/\\.qwen/settings\\.json")
+                                  msgs))
+          (should-not (string-search key msgs)))
+        (should (string-search (concat env-key "=" key)
+                               (qwen-agent-tests--read (expand-file-name ".qwen/.env" qwen-agent-tests--home))))
+        (should (string-search "/south/v1" (qwen-agent-tests--read (qwen-agent-tests--user-settings))))
+        (should-not (string-search key (format "%S" command-history)))
+        ;; Nothing of it came from the client.
+        (let ((source (qwen-agent-tests--read (expand-file-name "clients/emacs/qwen-agent.el"
+                                                                qwen-agent-tests--repo))))
+          (dolist (word (list id (plist-get fx :label) env-key))
+            (should-not (string-search word source))))))))
 
 (ert-deftest qwen-agent-tests-status-lists-every-problem ()
   "The status buffer names every settings error and every key that failed its check.

@@ -6,6 +6,7 @@ import { alibabaStandard } from './alibaba-standard.js';
 import { codingPlan } from './coding-plan.js';
 import { customProvider } from './custom.js';
 import { deepseek } from './deepseek.js';
+import { FIXTURE_PRESETS } from './fixture.js';
 import { grok } from './grok.js';
 import { idealab } from './idealab.js';
 import { minimax } from './minimax.js';
@@ -35,6 +36,8 @@ export const PRESETS: readonly Preset[] = [
   openrouter,
   requesty,
   customProvider,
+  // None but in a test build (fixture.ts).
+  ...FIXTURE_PRESETS,
 ];
 
 export const CODING_PLAN = codingPlan;

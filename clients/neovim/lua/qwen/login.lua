@@ -236,8 +236,10 @@ function H.ask_secret(opt, f, params, cb)
   local prompt = ('%s %s%s: '):format(opt.label or opt.id, f.label or f.name, #where > 0 and (' (' .. table.concat(where, ', ') .. ')') or '')
   if opt.notice and opt.notice ~= '' then prompt = opt.notice .. '\n' .. prompt end
   local ok, key = pcall(vim.fn.inputsecret, prompt)
-  -- Wipe the prompt line (it shows only asterisks, but leaves no trace).
+  -- Wipe the prompt line (it shows only asterisks, but leaves no trace);
+  -- the redraw, or the next field's prompt would be printed after them.
   vim.api.nvim_echo({ { '' } }, false, {})
+  vim.cmd.redraw()
   if not ok or key == nil or vim.trim(key) == '' then return H.cancelled() end
   cb(vim.trim(key))
 end
