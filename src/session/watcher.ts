@@ -51,6 +51,14 @@ export function signaturesNow(files: Iterable<string>): Map<string, string> {
 
 /** chokidar passes on one change of a file per 50 ms and drops the rest. */
 const SETTLE_MS = 75;
+/**
+ * Changes are reported at most this often. The first change after a quiet
+ * spell goes out after the debounce alone; while changes keep coming (many
+ * editors saving), they are gathered: each report makes every server read
+ * all its files again, and twenty of them doing so for each of ten saves a
+ * second is what kept a machine's cores busy and the saves themselves slow.
+ */
+const MIN_INTERVAL_MS = 250;
 
 /**
  * Watches a changing set of files, including ones that do not exist yet,
@@ -77,6 +85,8 @@ export class FileSetWatcher {
   private pending = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** When changes were last reported. */
+  private lastFired = -Infinity;
   /** What the files were when last read, until the first watcher is up (then empty: later watchers take over from a running one). */
   private baseline: Map<string, string> | undefined;
 
@@ -149,7 +159,8 @@ export class FileSetWatcher {
     if (this.closed || !this.onTheWay.has(path)) return;
     this.pending.set(path, seen);
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.fire(), this.debounceMs);
+    const wait = Math.max(this.debounceMs, this.lastFired + MIN_INTERVAL_MS - performance.now());
+    this.timer = setTimeout(() => void this.fire(), wait);
   }
 
   /**
@@ -160,6 +171,7 @@ export class FileSetWatcher {
   private async fire(): Promise<void> {
     const seen = new Map(this.pending);
     this.pending.clear();
+    this.lastFired = performance.now();
     this.onChange([...seen.keys()]);
     const files = [...seen.keys()].filter((p) => this.files.has(p));
     await new Promise((r) => setTimeout(r, SETTLE_MS).unref());

@@ -91,6 +91,17 @@ export function besideLockPath(lockPath: string, what: 'new' | 'old'): string {
   return `${lockPath}.${tag()}.${what}`;
 }
 
+/** `<lock>.<pid>.<tag>.<since>.wait`: a waiter's ticket (queue.ts), `since` when it came (epoch ms). */
+export function ticketPath(lockPath: string, since: number): string {
+  return `${lockPath}.${tag()}.${since}.wait`;
+}
+
+/** When the waiter whose ticket is `entry` came, or null when it is no ticket. */
+export function ticketSince(entry: string): number | null {
+  const m = /\.(\d+)\.wait$/.exec(entry);
+  return m ? Number(m[1]) : null;
+}
+
 export interface Leftover {
   pid: number;
   /** Written on this machine: its pid can be checked. */
@@ -100,7 +111,7 @@ export interface Leftover {
 /** What `entry` (a name in a work folder of `file`) is, if it is something a writer of `file` leaves behind. */
 export function leftoverOf(entry: string, file: string): Leftover | null {
   const name = basename(file);
-  const m = new RegExp(`^(?:\\.${escape(name)}\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.tmp|${escape(name)}\\.lock\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.(?:new|old))$`).exec(entry);
+  const m = new RegExp(`^(?:\\.${escape(name)}\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.tmp|${escape(name)}\\.lock\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.(?:new|old|\\d+\\.wait))$`).exec(entry);
   if (!m) return null;
   return { pid: Number(m[1] ?? m[3]), local: (m[2] ?? m[4]) === HOST_TAG };
 }

@@ -62,7 +62,8 @@ export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
+    // A process killed a moment ago may still be there as a zombie, waiting for its parent: it runs no more.
+    return !isZombie(pid);
   } catch (err) {
     // EPERM: it runs, under another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
@@ -80,6 +81,16 @@ export function startedAfter(pid: number, ms: number): boolean | undefined {
   if (!Number.isFinite(ticks) || boot === undefined) return undefined;
   // /proc counts in USER_HZ, which Linux fixes at 100 on every common architecture.
   return boot + ticks * 10 > ms + 1000;
+}
+
+/** Field 3 of /proc/<pid>/stat, the state: Z (zombie) or X (dead). False where it can't be told. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
 }
 
 /** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */

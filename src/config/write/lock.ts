@@ -1,12 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs, { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { ServerError } from '../../protocol/index.js';
 import { writeFailure } from './failure.js';
 import { lockPathFor } from './leftover-names.js';
 import { createLockDir, removeLock, takeOverIfAbandoned } from './lock-files.js';
+import { aheadOf, dropTicket, othersWaiting, type Ticket, takeTicket } from './queue.js';
 import { resolveWriteTarget } from './target.js';
 import { waitForRelease } from './wake.js';
 
@@ -29,9 +29,6 @@ const DEFAULT_WAIT_MS = 12_000;
 const MAX_PAUSE_MS = 40;
 /** How often a waiter checks whether the holder has died. */
 const CHECK_HOLDER_MS = 100;
-/** Waiters who have waited less than this let those who waited longer go first, by up to COURTESY_MS. */
-const PATIENT_MS = 100;
-const COURTESY_MS = 2;
 
 /**
  * proper-lockfile keeps the lock fresh, notices when it is lost, and frees it
@@ -146,51 +143,68 @@ interface HeldLock {
 async function acquire(target: string, shownPath: string, opts: FileLockOptions): Promise<HeldLock> {
   const lockPath = lockPathFor(target, opts.beside);
   const staleMs = Math.max(opts.staleMs ?? DEFAULT_STALE_MS, 2000); // proper-lockfile's floor
-  const waitingSince = Date.now();
-  const deadline = waitingSince + (opts.waitMs ?? DEFAULT_WAIT_MS);
-  for (;;) {
-    let compromised = false;
-    try {
-      const release = await lockfile.lock(target, {
-        realpath: false,
-        lockfilePath: lockPath,
-        stale: staleMs,
-        retries: 0,
-        fs: lockFs,
-        // The default throws from a timer and takes the process down.
-        onCompromised: () => {
-          compromised = true;
-        },
-      });
-      return {
-        release: async () => {
-          await release().catch(() => {
-            // Already released or taken over: reported through `compromised`.
-          });
-        },
-        compromised: () => compromised,
-      };
-    } catch (err) {
-      if (errCode(err) !== 'ELOCKED') throw err;
+  const came = Date.now();
+  const deadline = came + (opts.waitMs ?? DEFAULT_WAIT_MS);
+  // A newcomer queues behind those already waiting (queue.ts); else it tries at once.
+  let ticket: Ticket | null = othersWaiting(lockPath) ? takeTicket(lockPath, came) : null;
+  try {
+    for (;;) {
+      const ahead = ticket ? aheadOf(lockPath, ticket) : null;
+      if (ahead === null) {
+        const held = await tryLock(target, lockPath, staleMs);
+        if (held) return held;
+        ticket ??= takeTicket(lockPath, came);
+        if (takeOverIfAbandoned(lockPath, 'dir')) continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new ServerError('WriteConflict', `${shownPath} is being changed by another process and stayed locked; try again.`, {
+          path: shownPath,
+          hint: `If no other Qwen process is running, delete the folder ${lockPath} and try again.`,
+        });
+      }
+      // Not this one's turn: until the waiter ahead has taken the lock (its ticket goes then). Else until the lock goes.
+      if (ahead !== null) await waitForRelease(ahead, Math.min(CHECK_HOLDER_MS, deadline - Date.now()));
+      else await untilLooksFree(lockPath, deadline);
     }
-    if (takeOverIfAbandoned(lockPath, 'dir')) continue;
-    if (Date.now() >= deadline) {
-      throw new ServerError('WriteConflict', `${shownPath} is being changed by another process and stayed locked; try again.`, {
-        path: shownPath,
-        hint: `If no other Qwen process is running, delete the folder ${lockPath} and try again.`,
-      });
-    }
-    await untilLooksFree(lockPath, deadline, waitingSince);
+  } finally {
+    dropTicket(ticket);
+  }
+}
+
+/** One try at the lock: held, or null when someone holds it. */
+async function tryLock(target: string, lockPath: string, staleMs: number): Promise<HeldLock | null> {
+  let compromised = false;
+  try {
+    const release = await lockfile.lock(target, {
+      realpath: false,
+      lockfilePath: lockPath,
+      stale: staleMs,
+      retries: 0,
+      fs: lockFs,
+      // The default throws from a timer and takes the process down.
+      onCompromised: () => {
+        compromised = true;
+      },
+    });
+    return {
+      release: async () => {
+        await release().catch(() => {
+          // Already released or taken over: reported through `compromised`.
+        });
+      },
+      compromised: () => compromised,
+    };
+  } catch (err) {
+    if (errCode(err) !== 'ELOCKED') throw err;
+    return null;
   }
 }
 
 /**
  * Waits until the lock folder is gone (its holder let go), or for a while
- * (the holder may have died: the caller checks). When the lock goes, a
- * process that has waited long tries first; one that just came gives it a
- * few milliseconds, so the lock goes round roughly in the order asked for.
+ * (the holder may have died: the caller checks).
  */
-async function untilLooksFree(lockPath: string, deadline: number, waitingSince: number): Promise<void> {
+async function untilLooksFree(lockPath: string, deadline: number): Promise<void> {
   const checkBy = Math.min(deadline, Date.now() + CHECK_HOLDER_MS);
   let pause = 2;
   while (existsSync(lockPath)) {
@@ -200,8 +214,6 @@ async function untilLooksFree(lockPath: string, deadline: number, waitingSince: 
     await waitForRelease(lockPath, Math.min(left, pause * (0.5 + Math.random())));
     pause = Math.min(pause * 2, MAX_PAUSE_MS);
   }
-  const waited = Date.now() - waitingSince;
-  if (waited < PATIENT_MS) await sleep(Math.random() * COURTESY_MS * (1 - waited / PATIENT_MS));
 }
 
 function errCode(err: unknown): string | undefined {

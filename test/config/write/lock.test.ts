@@ -149,3 +149,24 @@ test('a waiting process gets the lock the moment another process lets it go', { 
   gaps.sort((a, b) => a - b);
   assert.ok(gaps[2]! < 25, `got the lock ${gaps.join(', ')} ms after it was let go`);
 });
+
+test('processes waiting for a lock get it in the order they came, not whichever wakes first', { timeout: 60_000 }, async () => {
+  const file = join(dir, 'queue.json');
+  const WAITERS = 5;
+  const order: number[] = [];
+  const children: Promise<unknown>[] = [];
+  await withFileLock(file, async () => {
+    for (let i = 0; i < WAITERS; i++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(fixtures, 'lock-holder.ts'), file, '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('held')) order.push(i);
+      });
+      children.push(new Promise((r) => child.once('exit', r)));
+      // Long enough for it to start and be waiting before the next one comes.
+      await sleep(700);
+    }
+  });
+  await Promise.all(children);
+  assert.deepEqual(order, [0, 1, 2, 3, 4]);
+  assert.deepEqual(await filesIn(dir).then((names) => names.filter((n) => n.includes('queue.json'))), [], 'no ticket left behind');
+});
