@@ -24,4 +24,3 @@ export { readTextSync } from './read-text.js';
 export { ModelConfig, Settings } from './settings-schema.js';
 export { editSettingsFile, type SettingsWriteResult } from './settings-write.js';
 export { FILE_START } from './text-position.js';
-export { explicitTrust } from './trust.js';

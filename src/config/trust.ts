@@ -52,12 +52,8 @@ export function realFolder(path: string): string {
 /** A path as given and through its links: Qwen Code compares both (path-comparison.ts, getPathComparisonVariants). */
 function pathVariants(path: string): string[] {
   const given = normalize(resolve(path));
-  try {
-    const real = normalize(realpathSync(given));
-    return real === given ? [given] : [given, real];
-  } catch {
-    return [given];
-  }
+  const real = realFolder(given);
+  return real === given ? [given] : [given, real];
 }
 
 function within(location: string, root: string): boolean {
@@ -101,6 +97,3 @@ export function trustDecider(rules: TrustRules): (location: string) => boolean |
   };
 }
 
-export function explicitTrust(rules: TrustRules, location: string): boolean | undefined {
-  return trustDecider(rules)(location);
-}

@@ -1,4 +1,4 @@
-import { explicitTrust, writes } from '../config/index.js';
+import { writes } from '../config/index.js';
 import type { ParamsOf, ResultOf } from '../protocol/index.js';
 import type { HandlerContext } from './context.js';
 
@@ -6,7 +6,7 @@ export async function trustWorkspace(ctx: HandlerContext, p: ParamsOf<'workspace
   const g = ctx.state.graph;
   await (await writes()).editJsoncFile(g.paths.trustedFolders, [{ path: [g.cwd], value: p.level }]);
   const after = await ctx.state.recompute([g.paths.trustedFolders]);
-  const trusted = explicitTrust(after.trust.file.rules, after.cwd) === true;
+  const trusted = after.trust.explicit === true;
   const warnings: string[] = [];
   if (!trusted && !after.trust.enabled) {
     warnings.push(

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { realFolder } from '../trust.js';
 
 /**
  * Where a writer puts what it needs for a moment while it writes a file
@@ -54,14 +55,7 @@ export function workFolderOf(target: string): string {
 
 /** Whether `dir` is the home folder, however either is spelled (a target's folder is a real path; HOME may be a link). */
 function isHome(dir: string): boolean {
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return resolve(p);
-    }
-  };
-  return resolve(dir) === resolve(homedir()) || real(dir) === real(homedir());
+  return resolve(dir) === resolve(homedir()) || realFolder(dir) === realFolder(homedir());
 }
 
 /** The folders a writer of `file` may have left something in: its own, and the scratch folder. */
@@ -96,24 +90,20 @@ export function ticketPath(lockPath: string, since: number): string {
   return `${lockPath}.${tag()}.${since}.wait`;
 }
 
-/** When the waiter whose ticket is `entry` came, or null when it is no ticket. */
-export function ticketSince(entry: string): number | null {
-  const m = /\.(\d+)\.wait$/.exec(entry);
-  return m ? Number(m[1]) : null;
-}
-
 export interface Leftover {
   pid: number;
   /** Written on this machine: its pid can be checked. */
   local: boolean;
+  /** For a waiter's ticket (see `ticketPath`): when it came. */
+  since?: number;
 }
 
 /** What `entry` (a name in a work folder of `file`) is, if it is something a writer of `file` leaves behind. */
 export function leftoverOf(entry: string, file: string): Leftover | null {
   const name = basename(file);
-  const m = new RegExp(`^(?:\\.${escape(name)}\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.tmp|${escape(name)}\\.lock\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.(?:new|old|\\d+\\.wait))$`).exec(entry);
+  const m = new RegExp(`^(?:\\.${escape(name)}\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.tmp|${escape(name)}\\.lock\\.(\\d+)\\.([0-9a-f]{4})[0-9a-f]{4}\\.(?:new|old|(\\d+)\\.wait))$`).exec(entry);
   if (!m) return null;
-  return { pid: Number(m[1] ?? m[3]), local: (m[2] ?? m[4]) === HOST_TAG };
+  return { pid: Number(m[1] ?? m[3]), local: (m[2] ?? m[4]) === HOST_TAG, ...(m[5] ? { since: Number(m[5]) } : {}) };
 }
 
 function escape(s: string): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as z from 'zod/mini';
+import type { Leftover } from './leftover-names.js';
 
 /**
  * Who holds a lock: enough to tell, on this machine, that the holder has
@@ -115,4 +116,15 @@ function bootTimeMs(): number | undefined {
     }
   }
   return bootMs ?? undefined;
+}
+
+/** A leftover this old has no live writer, wherever it was written: a write takes milliseconds. */
+const ABANDONED_MS = 10 * 60_000;
+
+/** Whether the writer that left `l` (last touched at `mtimeMs`) is certainly gone. */
+export function writerGone(l: Leftover, mtimeMs: number): boolean {
+  if (Date.now() - mtimeMs > ABANDONED_MS) return true;
+  if (!l.local) return false;
+  // A live pid may belong to a newer process that took the dead writer's number.
+  return !pidAlive(l.pid) || startedAfter(l.pid, mtimeMs) === true;
 }

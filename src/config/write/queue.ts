@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { leftoverOf, ticketPath, ticketSince } from './leftover-names.js';
-import { pidAlive } from './liveness.js';
+import { leftoverOf, ticketPath } from './leftover-names.js';
+import { writerGone } from './liveness.js';
 
 /**
  * The order in which processes waiting for one lock get it. Each waiter
@@ -27,7 +27,6 @@ export interface Ticket {
 /** The tickets of the live waiters for `lockPath`, first come first. */
 function waiting(lockPath: string): Ticket[] {
   const dir = dirname(lockPath);
-  const prefix = `${basename(lockPath)}.`;
   // leftoverOf tells the names by the file the lock is for.
   const file = join(dir, basename(lockPath).replace(/\.lock$/, ''));
   let names: string[];
@@ -39,21 +38,17 @@ function waiting(lockPath: string): Ticket[] {
   const out: Ticket[] = [];
   const now = Date.now();
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const since = ticketSince(name);
-    const l = since === null ? null : leftoverOf(name, file);
-    if (since === null || !l) continue;
+    const l = leftoverOf(name, file);
+    if (l?.since === undefined) continue;
     const path = join(dir, name);
-    if (l.local && !pidAlive(l.pid)) {
-      rmSync(path, { force: true });
-      continue;
-    }
+    let touched: number;
     try {
-      if (now - statSync(path).mtimeMs > TICKET_MAX_AGE_MS) continue;
+      touched = statSync(path).mtimeMs;
     } catch {
       continue; // Left meanwhile.
     }
-    out.push({ path, since });
+    if (writerGone(l, touched)) rmSync(path, { force: true });
+    else if (now - touched <= TICKET_MAX_AGE_MS) out.push({ path, since: l.since });
   }
   return out.sort((a, b) => a.since - b.since || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,21 +1,12 @@
 import { lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ConfigPaths } from '../paths.js';
-import { type Leftover, leftoverOf, workFoldersOf } from './leftover-names.js';
-import { pidAlive, startedAfter } from './liveness.js';
+import { leftoverOf, workFoldersOf } from './leftover-names.js';
+import { writerGone } from './liveness.js';
 import { takeOverIfAbandoned } from './lock-files.js';
 
-/** A leftover this old has no live writer, wherever it was written: a write takes milliseconds. */
-const ABANDONED_MS = 10 * 60_000;
 /** Before a write, the folder is swept at most this often per file. */
 const SWEEP_EVERY_MS = 30_000;
-
-function writerGone(l: Leftover, mtimeMs: number): boolean {
-  if (Date.now() - mtimeMs > ABANDONED_MS) return true;
-  if (!l.local) return false;
-  // A live pid may belong to a newer process that took the dead writer's number.
-  return !pidAlive(l.pid) || startedAfter(l.pid, mtimeMs) === true;
-}
 
 /**
  * Removes what writers of `files` that died left beside them or in their
@@ -72,7 +63,7 @@ function whereWritten(file: string): string {
   }
 }
 
-/** The start-up sweep: beside every file the server writes. */
+/** The start-up sweep: beside every file the server writes, and in its scratch folder. */
 export function sweepAtStart(paths: ConfigPaths): void {
   const { settings, trustedFolders, oauthCreds, qwenDir, home } = paths;
   const files = [settings.user, settings.workspace, trustedFolders, oauthCreds, join(qwenDir, '.env'), join(home, '.env')];
