@@ -4,29 +4,21 @@
  * and a fixture build's extra preset is in its table and no other's.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { buildFixtureServer, fixturePreset } from '../support/fixture-preset.js';
+import { buildFixtureServer, fixturePreset, runBuild } from '../support/fixture-preset.js';
 import { makeSandbox } from '../support/sandbox.js';
 import { SERVER, startServer } from '../support/server.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const scratch = mkdtempSync(join(tmpdir(), 'qas-fixture-build-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function build(presets: unknown, env: Record<string, string | undefined>) {
   const file = join(scratch, `presets-${Math.random().toString(16).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(presets));
-  return spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], {
-    cwd: ROOT,
-    env: { ...process.env, QAS_FIXTURE_PRESETS: file, ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  return runBuild({ QAS_FIXTURE_PRESETS: file, ...env });
 }
 
 describe('the fixture build', () => {

@@ -44,12 +44,17 @@ export function buildFixtureServer(name: string, presets: readonly unknown[]): s
   const file = `${dir}.json`;
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
   writeFileSync(file, JSON.stringify(presets, null, 2));
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], {
+  const r = runBuild({ QAS_DIST: dir, QAS_FIXTURE_PRESETS: file });
+  if (r.status !== 0) throw new Error(`building the fixture server failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  return join(dir, 'server.js');
+}
+
+/** Runs scripts/build.mjs with `env` over this process's environment (a value of undefined unsets it). */
+export function runBuild(env: Record<string, string | undefined>) {
+  return spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], {
     cwd: ROOT,
-    env: { ...process.env, QAS_DIST: dir, QAS_FIXTURE_PRESETS: file },
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });
-  if (r.status !== 0) throw new Error(`building the fixture server failed (${r.status}):\n${r.stdout}${r.stderr}`);
-  return join(dir, 'server.js');
 }
