@@ -15,7 +15,7 @@ import { holderIsDead, holderRecord, parseHolder } from './liveness.js';
 const HOLDER_FILE = 'holder';
 
 /**
- * A lock folder without a record older than this is taken as abandoned:
+ * A lock folder without a record (none, or one that doesn't parse) older than this is taken as abandoned:
  * ours get their record within microseconds, so it is a writer killed in
  * between, or an earlier version of this server (no record) that would
  * have let go long since.
@@ -93,7 +93,7 @@ function holderText(lockPath: string, kind: 'dir' | 'file'): string | null {
 /**
  * Removes the lock at `lockPath` if it is abandoned: its holder certainly
  * dead (it ran on this machine, and that process is gone), a folder without
- * a record past `ORPHAN_GRACE_MS`, or, given `staleMs`, untouched for longer
+ * a readable record past `ORPHAN_GRACE_MS`, or, given `staleMs`, untouched for longer
  * than that. True when the lock is gone and taking it may be tried again at
  * once. Any other lock (a live holder, one on another machine, one that
  * names none, as Qwen Code's) is left alone.
@@ -102,7 +102,9 @@ export function takeOverIfAbandoned(lockPath: string, kind: 'dir' | 'file', stal
   const text = holderText(lockPath, kind);
   const h = text === null ? null : parseHolder(text);
   if (!(h && holderIsDead(h))) {
-    const maxAge = kind === 'dir' && text === null ? ORPHAN_GRACE_MS : staleMs;
+    // A folder's record is written just after the folder is made: a writer
+    // killed in between leaves none, or an empty or half-written one.
+    const maxAge = kind === 'dir' && h === null ? ORPHAN_GRACE_MS : staleMs;
     if (maxAge === undefined) return false;
     let mtimeMs: number;
     try {

@@ -122,12 +122,15 @@ test('a lock whose pid now belongs to another process (started later) is taken o
   await assertTakenAtOnce(file);
 });
 
-test('a lock folder with no holder in it (a writer killed as it took the lock) is taken over after half a second, not ten', async () => {
-  const file = join(dir, 'no-holder.json');
-  await mkdir(lockPathFor(file));
-  const old = new Date(Date.now() - 1000);
-  await utimes(lockPathFor(file), old, old);
-  await assertTakenAtOnce(file);
+test('a lock folder with no holder in it, or an empty or half-written one (a writer killed as it took the lock), is taken over after half a second, not ten', async () => {
+  for (const [name, record] of [['no-holder', null], ['empty-holder', ''], ['half-holder', '{"holder":"qwen-agent-server","pi']] as const) {
+    const file = join(dir, `${name}.json`);
+    await mkdir(lockPathFor(file));
+    if (record !== null) await writeFile(join(lockPathFor(file), 'holder'), record);
+    const old = new Date(Date.now() - 1000);
+    await utimes(lockPathFor(file), old, old);
+    await assertTakenAtOnce(file);
+  }
 });
 
 test('a waiting process gets the lock the moment another process lets it go', { timeout: 60_000 }, async () => {
