@@ -1,6 +1,6 @@
-import { existsSync, type Stats, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 
 /**
@@ -32,6 +32,21 @@ function withAncestors(files: Iterable<string>): Set<string> {
   return out;
 }
 
+/** The files that those of `files` that are symbolic links point to, each → its link. */
+function linkTargets(files: Iterable<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of files) {
+    try {
+      if (!lstatSync(f).isSymbolicLink()) continue;
+      const real = realpathSync(f);
+      if (real !== f) out.set(real, f);
+    } catch {
+      // Missing, or a dangling link: its folder's own events tell when that changes.
+    }
+  }
+  return out;
+}
+
 /** Changes when a file is written or replaced. */
 const signatureOf = (s: Stats | undefined) => (s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing');
 const signature = (path: string) => stat(path).then(signatureOf, () => 'missing');
@@ -49,44 +64,63 @@ export function signaturesNow(files: Iterable<string>): Map<string, string> {
   return out;
 }
 
-/** chokidar passes on one change of a file per 50 ms and drops the rest. */
+/** A second look at the files just reported, this long after: a write still going on when they were read (its last event folded into the report) is caught by it. */
 const SETTLE_MS = 75;
 /**
- * Changes are reported at most this often. The first change after a quiet
- * spell goes out after the debounce alone; while changes keep coming (many
- * editors saving), they are gathered: each report makes every server read
- * all its files again, and twenty of them doing so for each of ten saves a
- * second is what kept a machine's cores busy and the saves themselves slow.
+ * How often changes are reported while they keep coming. The first change
+ * after a quiet spell goes out after the debounce alone; later ones are
+ * gathered, for `MIN_INTERVAL_MS` at first, twice as long after each
+ * report that gathered more than one save, up to `MAX_INTERVAL_MS`, and back
+ * to the start after one that gathered a single save, or a quiet spell. Each report makes every server read all its files
+ * again: twenty of them doing so for each of ten saves a second (twenty
+ * editors saving) is what kept a machine's two cores busy and the saves
+ * themselves slow. A person changing a file now and then sees each change
+ * at once; in such a storm, a server is at most a second behind.
  */
 const MIN_INTERVAL_MS = 250;
+const MAX_INTERVAL_MS = 1000;
 
 /**
  * Watches a changing set of files, including ones that do not exist yet,
  * and reports any appearance, change or removal of one, and the creation
  * or removal of a folder on the way to one.
  *
- * chokidar, loaded when watching starts (not at start-up), watches paths,
- * not trees: depth 0, no initial scan, every name but the files and the
- * folders on their way ignored, no polling. A folder is listed only when
- * something in it changes (chokidar: at most once a second), never up
- * front: listing every ancestor of the project at start is what made
- * chokidar cost 4 MB of peak memory before. When the paths to watch change
- * (a file or folder appeared or went), a new watcher replaces the old one
- * once it is ready: chokidar's `unwatch` leaves paths ignored, and its
- * fallback for a missing path only works one level deep (see watchTarget).
+ * chokidar, loaded when watching starts (not at start-up), watches the
+ * folders only (see watchTarget): depth 0, no initial scan, every entry in
+ * them ignored, no polling, and what changed is read from its raw events
+ * (the folder's own change events name the entry). So a save costs each
+ * server one event and nothing more: watching the files as well, chokidar
+ * gave every save to a second watcher, which looked at the file and
+ * watched its new inode anew, and twenty servers doing that for each of ten
+ * saves a second kept two cores busy. A folder is listed by chokidar at
+ * most once a second, never up front: listing every ancestor of the
+ * project at start is what made chokidar cost 4 MB of peak memory before.
+ * When the paths to watch change (a file or folder appeared or went), a new
+ * watcher replaces the old one once it is ready: chokidar's `unwatch`
+ * leaves paths ignored, and its fallback for a missing path only works one
+ * level deep (see watchTarget).
  */
 export class FileSetWatcher {
   private files = new Set<string>();
   private onTheWay = new Set<string>();
+  /** The folders watched, and the ones they are watched for in (a missing target is watched for in its parent): all chokidar may look at. */
+  private watchable = new Set<string>();
+  /** The file each watched link points to (watched in its own folder: a link's folder sees no edit of the file) → the link. */
+  private linkedFrom = new Map<string, string>();
   private key = '';
   private watcher: FSWatcher | undefined;
   private swaps: Promise<void> = Promise.resolve();
-  /** Changed paths not reported yet, with what chokidar saw of each (taken before its event, so before any read). */
-  private pending = new Map<string, string>();
+  /** Changed paths not reported yet. */
+  private pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   /** When changes were last reported. */
   private lastFired = -Infinity;
+  /** How long changes are gathered now (see MIN_INTERVAL_MS). */
+  private interval = MIN_INTERVAL_MS;
+  /** Saves seen since the last report, and when the last event came. */
+  private saves = 0;
+  private lastEventAt = -Infinity;
   /** What the files were when last read, until the first watcher is up (then empty: later watchers take over from a running one). */
   private baseline: Map<string, string> | undefined;
 
@@ -104,8 +138,9 @@ export class FileSetWatcher {
     this.baseline ??= baseline;
     this.files = new Set(files);
     this.onTheWay = withAncestors(this.files);
+    this.linkedFrom = linkTargets(this.files);
     const targets = new Set<string>();
-    for (const f of this.files) {
+    for (const f of [...this.files, ...this.linkedFrom.keys()]) {
       const t = watchTarget(f);
       if (t) targets.add(t);
     }
@@ -114,6 +149,7 @@ export class FileSetWatcher {
     if (key === this.key) return;
     this.key = key;
     const paths = [...targets];
+    this.watchable = new Set([...paths, ...paths.map((p) => dirname(p))]);
     this.swaps = this.swaps.then(() => this.replace(paths)).catch(() => undefined);
   }
 
@@ -124,9 +160,9 @@ export class FileSetWatcher {
       depth: 0,
       ignoreInitial: true,
       usePolling: false,
-      ignored: (path: string) => !this.onTheWay.has(path),
+      ignored: (path: string) => !this.watchable.has(path),
     });
-    next.on('all', (_event, path, stats) => this.onEvent(path, signatureOf(stats)));
+    next.on('raw', (_event: string, name: unknown, details: unknown) => this.onRaw(name, details));
     // A folder that went away, or that we may not read: the next update replaces this watcher.
     next.on('error', () => undefined);
     await new Promise<void>((ready) => {
@@ -151,34 +187,54 @@ export class FileSetWatcher {
     const files = [...baseline.keys()];
     const now = await Promise.all(files.map(signature));
     files.forEach((f, i) => {
-      if (now[i] !== baseline.get(f)) this.onEvent(f, now[i]!);
+      if (now[i] !== baseline.get(f)) this.onEvent(f);
     });
   }
 
-  private onEvent(path: string, seen: string): void {
+  /** An event of a watched folder: `name` is the entry it is about (none: anything in it may have changed). */
+  private onRaw(name: unknown, details: unknown): void {
+    const folder = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (typeof folder !== 'string') return;
+    const changed = typeof name === 'string' && name !== '' ? [join(folder, name)] : [...this.onTheWay, ...this.linkedFrom.keys()].filter((p) => dirname(p) === folder);
+    for (const p of changed) this.onEvent(this.linkedFrom.get(p) ?? p);
+  }
+
+  private onEvent(path: string): void {
     if (this.closed || !this.onTheWay.has(path)) return;
-    this.pending.set(path, seen);
+    this.pending.add(path);
     clearTimeout(this.timer);
-    const wait = Math.max(this.debounceMs, this.lastFired + MIN_INTERVAL_MS - performance.now());
+    const now = performance.now();
+    if (this.pending.size === 1 && now - this.lastFired > this.interval) this.interval = MIN_INTERVAL_MS;
+    // Events further apart than the debounce are separate saves (one save by truncate-then-write makes two at once).
+    if (now - this.lastEventAt > this.debounceMs) this.saves++;
+    this.lastEventAt = now;
+    const wait = Math.max(this.debounceMs, this.lastFired + this.interval - now);
     this.timer = setTimeout(() => void this.fire(), wait);
   }
 
   /**
-   * Reports, then looks at the changed files once more after chokidar's
-   * 50 ms window: a write that ended inside it (its event dropped) would
-   * otherwise go unseen until the next one.
+   * Reports, then looks at the changed files once more (see SETTLE_MS): a
+   * write that was still going on when they were read, and whose last
+   * events came before the report, would otherwise go unseen until the
+   * next one.
    */
   private async fire(): Promise<void> {
-    const seen = new Map(this.pending);
+    const changed = [...this.pending];
     this.pending.clear();
+    // Saves came faster than they were reported: gather for longer. One save held back, no.
+    this.interval = this.saves > 1 ? Math.min(this.interval * 2, MAX_INTERVAL_MS) : MIN_INTERVAL_MS;
+    this.saves = 0;
     this.lastFired = performance.now();
-    this.onChange([...seen.keys()]);
-    const files = [...seen.keys()].filter((p) => this.files.has(p));
+    const files = changed.filter((p) => this.files.has(p));
+    // What each file is before it is read: a write still going on then shows in the look below.
+    const seen = await Promise.all(files.map(signature));
+    if (this.closed) return;
+    this.onChange(changed);
     await new Promise((r) => setTimeout(r, SETTLE_MS).unref());
     if (this.closed) return;
     const now = await Promise.all(files.map(signature));
     files.forEach((f, i) => {
-      if (now[i] !== seen.get(f)) this.onEvent(f, now[i]!);
+      if (now[i] !== seen[i]) this.onEvent(f);
     });
   }
 
