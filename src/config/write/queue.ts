@@ -70,8 +70,11 @@ export function takeTicket(lockPath: string, since: number): Ticket | null {
 }
 
 /**
- * The ticket of the waiter this one must let go first, or null when it is
- * this one's turn. Touches this one's ticket: it is still waiting.
+ * The ticket of the waiter just ahead of this one, or null when it is this
+ * one's turn. Each waiter waits for the one just ahead to go, not for the
+ * first: so a turn wakes one waiter, not all of them (twenty waiters all
+ * looking again at each turn took the cores from the one writing). Touches
+ * this one's ticket: it is still waiting.
  */
 export function aheadOf(lockPath: string, mine: Ticket): string | null {
   try {
@@ -81,8 +84,8 @@ export function aheadOf(lockPath: string, mine: Ticket): string | null {
     // Swept as a leftover: this waiter just tries, as if it had none.
     return null;
   }
-  const first = waiting(lockPath).find((w) => w.path !== mine.path && (w.since < mine.since || (w.since === mine.since && w.path < mine.path)));
-  return first?.path ?? null;
+  const ahead = waiting(lockPath).filter((w) => w.path !== mine.path && (w.since < mine.since || (w.since === mine.since && w.path < mine.path)));
+  return ahead.at(-1)?.path ?? null;
 }
 
 export function dropTicket(t: Ticket | null): void {

@@ -9,8 +9,8 @@ interface LockWatch {
 const locks = new Map<string, LockWatch>();
 
 /**
- * Resolves when the lock at `lockPath` (a folder or a file) may have gone,
- * or after `ms`. The lock itself is watched, not its folder, so a waiter
+ * Resolves when the lock at `lockPath` (a folder or a file, or a waiter's
+ * ticket) has gone, or after `ms`. The lock itself is watched, not its folder, so a waiter
  * wakes when the lock is renamed away or deleted, not for every other file
  * written beside it. The timer is what notices a holder that died (no event
  * comes for that) and covers file systems without change events.
@@ -21,7 +21,10 @@ export function waitForRelease(lockPath: string, ms: number): Promise<void> {
     if (!entry) {
       let watcher: FSWatcher;
       try {
-        watcher = watch(lockPath, { persistent: false }, () => wakeAll(lockPath));
+        // Only its going counts: a ticket is touched at every look of its waiter, a lock folder by its holder now and then.
+        watcher = watch(lockPath, { persistent: false }, () => {
+          if (!existsSync(lockPath)) wakeAll(lockPath);
+        });
       } catch {
         // Gone already; or it can't be watched here, and the timer alone will do.
         setTimeout(resolve, existsSync(lockPath) ? ms : 0);
