@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import {
   type ConfigGraph,
@@ -9,6 +10,7 @@ import {
   resolveConfig,
   type SessionSelection,
 } from '../config/index.js';
+import { writesSettled } from '../config/write/activity.js';
 import type { Diagnostic, ModelRef } from '../protocol/index.js';
 import { FileSetWatcher, signaturesNow } from './watcher.js';
 
@@ -17,6 +19,9 @@ export interface Notifier {
 }
 
 export type RecomputeListener = (before: ConfigGraph, after: ConfigGraph, changedPaths: string[]) => void;
+
+/** The longest a change seen on disk waits for this process's own write (one stuck behind a lock, say). */
+const MAX_DEFER_MS = 1000;
 
 const LSP_SEVERITY = { error: 1, warning: 2, information: 3, hint: 4 } as const;
 
@@ -80,7 +85,13 @@ export class WorkspaceState {
   /** Starts watching the input files; changes reach the client as notifications. */
   watch(): void {
     this.watcher ??= new FileSetWatcher((paths) => {
-      void this.recompute(paths, true);
+      // Not while this process has a write under way (for at most a second):
+      // reading the files now would only delay that write, and the look after
+      // it sees this change too. Twenty editors saving, each one's turn at a
+      // lock came late while it was reading what the others had saved.
+      const writing = writesSettled();
+      if (!writing) void this.recompute(paths, true);
+      else void Promise.race([writing, sleep(MAX_DEFER_MS)]).then(() => this.recompute(paths, true));
     });
     this.watcher.update(this.current.watched, this.baseline);
     this.baseline = undefined;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { lockPathFor } from '../../src/config/write/leftover-names.js';
 import { sandboxPerTest } from '../support/per-test.js';
 
 const ctx = sandboxPerTest();
@@ -96,5 +99,45 @@ describe('file watching', () => {
     await writeFile(path, settings('fixed'));
     await srv.waitFor('textDocument/publishDiagnostics', (p) => p.uri.endsWith('/home/.qwen/settings.json') && p.diagnostics.length === 0, 2000, mark);
     await srv.waitFor('model/didChange', (p) => p.selected?.id === 'fixed', 2000, mark);
+  });
+  it('a storm of saves (one every 50 ms for 3 s): reported about once a second at most, the last save within a second of it', { timeout: 20_000 }, async () => {
+    const path = await ctx.sb.write('home/.qwen/settings.json', settings('first'));
+    const srv = await started();
+    const mark = srv.notifications.length;
+    const stormEnds = Date.now() + 3000;
+    let n = 0;
+    while (Date.now() < stormEnds) {
+      const tmp = `${path}.${n}.swp`;
+      await writeFile(tmp, settings(`save-${n}`));
+      await rename(tmp, path);
+      n++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const last = `save-${n - 1}`;
+    const lastAt = Date.now();
+    const seen = await srv.waitFor('model/didChange', (p) => p.selected?.id === last, 2000, mark);
+    assert.ok(seen.at - lastAt < 1100, `the last save was reported ${seen.at - lastAt} ms after it`);
+    const reports = srv.notifications.slice(mark).filter((x) => x.method === 'config/didChange').length;
+    // Reported at once, then gathered for 250, 500, then 1000 ms: about six reports for 3 s, not one per save or per 250 ms.
+    assert.ok(reports >= 2 && reports <= 8, `${reports} reports for ${n} saves`);
+  });
+
+  it('a change on disk while this server waits for a lock to write is still reported, within about a second', { timeout: 20_000 }, async () => {
+    const settingsPath = await ctx.sb.write('home/.qwen/settings.json', '{ "modelProviders": { "openai": [{ "id": "chosen" }] } }\n');
+    const srv = await started();
+    // Another live writer holds the lock of settings.json.
+    const lock = lockPathFor(settingsPath);
+    await mkdir(lock, { recursive: true });
+    await writeFile(join(lock, 'holder'), JSON.stringify({ holder: 'qwen-agent-server', pid: process.pid, host: hostname() }));
+    const selecting = srv.request('model/select', { authType: 'openai', id: 'chosen', scope: 'user' });
+    await new Promise((r) => setTimeout(r, 200));
+    const mark = srv.notifications.length;
+    const dotenv = await ctx.sb.write('home/.qwen/.env', 'OPENAI_MODEL=from-env\n');
+    const t0 = Date.now();
+    const seen = await srv.waitFor('config/didChange', (p) => p.paths.includes(dotenv), 3000, mark);
+    assert.ok(seen.at - t0 < 1600, `reported ${seen.at - t0} ms after the change`);
+    await rm(lock, { recursive: true });
+    const answer = await selecting;
+    assert.equal(answer.selected.id, 'chosen');
   });
 });

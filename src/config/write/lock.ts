@@ -3,6 +3,7 @@ import fs, { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ServerError } from '../../protocol/index.js';
+import { writeEnded, writeStarted } from './activity.js';
 import { writeFailure } from './failure.js';
 import { lockPathFor } from './leftover-names.js';
 import { createLockDir, removeLock, takeOverIfAbandoned } from './lock-files.js';
@@ -29,6 +30,12 @@ const DEFAULT_WAIT_MS = 12_000;
 const MAX_PAUSE_MS = 40;
 /** How often a waiter checks whether the holder has died. */
 const CHECK_HOLDER_MS = 100;
+/**
+ * How often a waiter behind another looks again when not woken (the one
+ * ahead died, or left without a trace): well within the age at which an
+ * untouched ticket is no longer waited for (queue.ts).
+ */
+const CHECK_AHEAD_MS = 250;
 
 /**
  * proper-lockfile keeps the lock fresh, notices when it is lost, and frees it
@@ -95,6 +102,7 @@ export async function withFileLock<T>(path: string, fn: (target: string) => Prom
   const mine = held.getStore();
   const heldTarget = mine?.get(key);
   if (heldTarget !== undefined) return fn(heldTarget);
+  writeStarted();
   // Queue before the first await: that is what keeps the callers in order.
   return serial(key, async () => {
     let target: string;
@@ -132,7 +140,7 @@ export async function withFileLock<T>(path: string, fn: (target: string) => Prom
     };
     // Other spellings of the same file (a symlink, a relative path) wait here.
     return target === key ? locked() : serial(target, locked);
-  });
+  }).finally(writeEnded);
 }
 
 interface HeldLock {
@@ -163,7 +171,7 @@ async function acquire(target: string, shownPath: string, opts: FileLockOptions)
         });
       }
       // Not this one's turn: until the waiter ahead has taken the lock (its ticket goes then). Else until the lock goes.
-      if (ahead !== null) await waitForRelease(ahead, Math.min(CHECK_HOLDER_MS, deadline - Date.now()));
+      if (ahead !== null) await waitForRelease(ahead, Math.min(CHECK_AHEAD_MS, deadline - Date.now()));
       else await untilLooksFree(lockPath, deadline);
     }
   } finally {
