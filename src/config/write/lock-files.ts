@@ -15,10 +15,10 @@ import { holderIsDead, holderRecord, parseHolder } from './liveness.js';
 const HOLDER_FILE = 'holder';
 
 /**
- * A lock folder without a record (none, or one that doesn't parse) older than this is taken as abandoned:
- * ours get their record within microseconds, so it is a writer killed in
- * between, or an earlier version of this server (no record) that would
- * have let go long since.
+ * A lock folder without a record (none, or one that doesn't parse) older
+ * than this is taken as abandoned: ours get their record within
+ * microseconds, so it is a writer killed in between, or an earlier version
+ * of this server (no record) that would have let go long since.
  */
 const ORPHAN_GRACE_MS = 500;
 
@@ -93,8 +93,8 @@ function holderText(lockPath: string, kind: 'dir' | 'file'): string | null {
 /**
  * Removes the lock at `lockPath` if it is abandoned: its holder certainly
  * dead (it ran on this machine, and that process is gone), a folder without
- * a readable record past `ORPHAN_GRACE_MS`, or, given `staleMs`, untouched for longer
- * than that. True when the lock is gone and taking it may be tried again at
+ * a readable record past `ORPHAN_GRACE_MS`, or, given `staleMs`, untouched
+ * for longer than that. True when the lock is gone and taking it may be tried again at
  * once. Any other lock (a live holder, one on another machine, one that
  * names none, as Qwen Code's) is left alone.
  */

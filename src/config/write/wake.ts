@@ -10,10 +10,11 @@ const locks = new Map<string, LockWatch>();
 
 /**
  * Resolves when the lock at `lockPath` (a folder or a file, or a waiter's
- * ticket) has gone, or after `ms`. The lock itself is watched, not its folder, so a waiter
- * wakes when the lock is renamed away or deleted, not for every other file
- * written beside it. The timer is what notices a holder that died (no event
- * comes for that) and covers file systems without change events.
+ * ticket) has gone, or after `ms`. The lock itself is watched, not its
+ * folder, so a waiter wakes when the lock is renamed away or deleted, not
+ * for every other file written beside it. The timer is what notices a
+ * holder that died (no event comes for that) and covers file systems
+ * without change events.
  */
 export function waitForRelease(lockPath: string, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
