@@ -64,17 +64,21 @@ export function signaturesNow(files: Iterable<string>): Map<string, string> {
   return out;
 }
 
-/** A second look at the files just reported, this long after: a write still going on when they were read (its last event folded into the report) is caught by it. */
+/**
+ * A second look at the files just reported, this long after: a write still
+ * going on when they were read (its last event folded into the report) is
+ * caught by it.
+ */
 const SETTLE_MS = 75;
 /**
  * How often changes are reported while they keep coming. The first change
  * after a quiet spell goes out after the debounce alone; later ones are
  * gathered, for `MIN_INTERVAL_MS` at first, twice as long after each
- * report that gathered more than one save, up to `MAX_INTERVAL_MS`, and back
- * to the start after one that gathered a single save, or a quiet spell. Each report makes every server read all its files
- * again: twenty of them doing so for each of ten saves a second (twenty
- * editors saving) is what kept a machine's two cores busy and the saves
- * themselves slow. A person changing a file now and then sees each change
+ * report that gathered more than one save, up to `MAX_INTERVAL_MS`, and
+ * back to the start after one that gathered a single save, or a quiet
+ * spell. Each report makes every server read all its files again: twenty
+ * of them doing so for each of ten saves a second (twenty editors saving)
+ * is what kept a machine's two cores busy and the saves themselves slow. A person changing a file now and then sees each change
  * at once; in such a storm, a server is at most a second behind.
  */
 const MIN_INTERVAL_MS = 250;

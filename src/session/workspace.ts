@@ -91,7 +91,7 @@ export class WorkspaceState {
       // lock came late while it was reading what the others had saved.
       const writing = writesSettled();
       if (!writing) void this.recompute(paths, true);
-      else void Promise.race([writing, sleep(MAX_DEFER_MS)]).then(() => this.recompute(paths, true));
+      else void Promise.race([writing, sleep(MAX_DEFER_MS, undefined, { ref: false })]).then(() => this.recompute(paths, true));
     });
     this.watcher.update(this.current.watched, this.baseline);
     this.baseline = undefined;

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { lockPathFor } from '../../src/config/write/leftover-names.js';
+import { lockHeldBy } from '../support/lock-held.js';
 import { sandboxPerTest } from '../support/per-test.js';
 
 const ctx = sandboxPerTest();
@@ -100,6 +98,7 @@ describe('file watching', () => {
     await srv.waitFor('textDocument/publishDiagnostics', (p) => p.uri.endsWith('/home/.qwen/settings.json') && p.diagnostics.length === 0, 2000, mark);
     await srv.waitFor('model/didChange', (p) => p.selected?.id === 'fixed', 2000, mark);
   });
+
   it('a storm of saves (one every 50 ms for 3 s): reported about once a second at most, the last save within a second of it', { timeout: 20_000 }, async () => {
     const path = await ctx.sb.write('home/.qwen/settings.json', settings('first'));
     const srv = await started();
@@ -126,9 +125,7 @@ describe('file watching', () => {
     const settingsPath = await ctx.sb.write('home/.qwen/settings.json', '{ "modelProviders": { "openai": [{ "id": "chosen" }] } }\n');
     const srv = await started();
     // Another live writer holds the lock of settings.json.
-    const lock = lockPathFor(settingsPath);
-    await mkdir(lock, { recursive: true });
-    await writeFile(join(lock, 'holder'), JSON.stringify({ holder: 'qwen-agent-server', pid: process.pid, host: hostname() }));
+    const lock = await lockHeldBy(settingsPath, { pid: process.pid });
     const selecting = srv.request('model/select', { authType: 'openai', id: 'chosen', scope: 'user' });
     await new Promise((r) => setTimeout(r, 200));
     const mark = srv.notifications.length;

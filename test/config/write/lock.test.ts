@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +10,7 @@ import { withFileLock } from '../../../src/config/write/index.js';
 import { lockPathFor } from '../../../src/config/write/leftover-names.js';
 import { ServerError } from '../../../src/protocol/index.js';
 import { filesIn } from '../../support/files-in.js';
+import { lockHeldBy } from '../../support/lock-held.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 let dir: string;
@@ -93,13 +94,6 @@ async function assertTakenAtOnce(file: string): Promise<void> {
   assert.equal(await withFileLock(file, async () => 'got it', { waitMs: 5000 }), 'got it');
   assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
   await assert.rejects(stat(lockPathFor(file)), { code: 'ENOENT' });
-}
-
-async function lockHeldBy(file: string, holder: object): Promise<string> {
-  const lock = lockPathFor(file);
-  await mkdir(lock);
-  await writeFile(join(lock, 'holder'), JSON.stringify({ holder: 'qwen-agent-server', host: hostname(), ...holder }));
-  return lock;
 }
 
 test('a lock whose holder died is taken over at once, however fresh; one whose holder lives, or is on another machine, is not', async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { lockPathFor } from '../../../src/config/write/leftover-names.js';
 import { aheadOf, dropTicket, takeTicket } from '../../../src/config/write/queue.js';
 import { waitForRelease } from '../../../src/config/write/wake.js';
@@ -15,8 +16,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a waiter wakes when the ticket it waits for goes, not each time its owner touches it', async () => {
   const ticket = join(dir, 'ticket.wait');
