@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { asidePathsOf } from './write/leftover-names.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -76,6 +77,17 @@ export function readText(path: string, kind: FileKind): Promise<TextFile> {
 }
 
 export function readTextSync(path: string, kind: FileKind): TextFile {
+  const read = readOneSync(path, kind);
+  if (read.kind !== 'missing') return read;
+  // Caught in the instant a writer has the file aside (config/write/swap.ts): that is still the file.
+  for (const aside of asidePathsOf(path)) {
+    const there = readOneSync(aside, kind);
+    if (there.kind === 'text') return there;
+  }
+  return read;
+}
+
+function readOneSync(path: string, kind: FileKind): TextFile {
   const limit = READ_LIMITS[kind].bytes;
   let st: Stats;
   try {

@@ -75,6 +75,23 @@ export function tempPathFor(target: string, beside = false): string {
   return join(workingIn(target, beside), `.${basename(target)}.${tag()}.tmp`);
 }
 
+/**
+ * `.<name>.aside` in the work folder of `target`: where a writer holding
+ * the lock puts the file for the moment it takes to link its new copy in
+ * (see `swapIn`). One name per file, not one per writer, so that a reader
+ * that finds the file missing can look there with a single stat.
+ */
+export function asidePathFor(target: string, beside = false): string {
+  return join(workingIn(target, beside), asideName(target));
+}
+
+/** Where the aside of `file` may be, wherever it was written from (creating nothing). */
+export function asidePathsOf(file: string): string[] {
+  return workFoldersOf(file).map((folder) => join(folder, asideName(file)));
+}
+
+const asideName = (file: string) => `.${basename(file)}.aside`;
+
 /** The lock folder of `target`: `<name>.lock` in its work folder. */
 export function lockPathFor(target: string, beside = false): string {
   return join(workingIn(target, beside), `${basename(target)}.lock`);

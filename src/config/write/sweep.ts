@@ -4,13 +4,14 @@ import type { ConfigPaths } from '../paths.js';
 import { leftoverOf, workFoldersOf } from './leftover-names.js';
 import { writerGone } from './liveness.js';
 import { takeOverIfAbandoned } from './lock-files.js';
+import { restoreAsides } from './swap.js';
 
 /** Before a write, the folder is swept at most this often per file. */
 const SWEEP_EVERY_MS = 30_000;
 
 /**
  * Removes what writers of `files` that died left beside them or in their
- * scratch folder: temp files
+ * scratch folder (putting back a file left aside in the middle of a swap): temp files
  * (which may hold a key), half-made or half-deleted locks, and locks whose
  * holder is dead. What a live writer is using is left alone. Never fails:
  * a folder that can't be read is simply not swept. Synchronous: it runs
@@ -20,7 +21,10 @@ const SWEEP_EVERY_MS = 30_000;
 export function sweepDeadWriters(files: Iterable<string>): void {
   // Each folder a writer may have worked in (see workFoldersOf), with the files whose leftovers may be there.
   const byFolder = new Map<string, string[]>();
-  for (const f of [...files].map(whereWritten)) {
+  const written = [...files].map(whereWritten);
+  // First: a file a killed writer left aside is the file itself.
+  for (const f of written) restoreAsides(f);
+  for (const f of written) {
     for (const folder of workFoldersOf(f)) byFolder.set(folder, [...(byFolder.get(folder) ?? []), f]);
   }
   for (const [folder, forFiles] of byFolder) {

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, constants, fstatSync, openSync, readSync, renameSync, type Stats, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServerError } from '../../protocol/index.js';
@@ -7,6 +7,7 @@ import { notRegularFile } from './failure.js';
 import { withFileLock } from './lock.js';
 import { readRegularSync, readSettled } from './read.js';
 import { sweepBeforeWrite } from './sweep.js';
+import { placeNew, restoreAside, swapIn } from './swap.js';
 
 export interface UpdateFileOptions {
   /** Mode for a new file (an existing file keeps its own). Default 0644; always 0600 with `secret`. */
@@ -44,8 +45,8 @@ const notEmpty = (bytes: Buffer) => bytes.length > 0;
  * The lock only keeps out writers that take it; Qwen Code and a person's
  * editor don't. So nothing is based on a file caught halfway through being
  * written (see `readSettled`), and once the new text is on disk beside the
- * file, the file is compared byte for byte with what was read, and renamed
- * over only if it is the same: otherwise everything starts over from the
+ * file, the file is compared byte for byte with what was read, and replaced
+ * only if it is the same: otherwise everything starts over from the
  * new content. If that keeps failing (50 times, or for 3 s), `WriteConflict`
  * is thrown with nothing written.
  */
@@ -56,6 +57,8 @@ export async function updateFileLocked(
 ): Promise<UpdateFileResult> {
   const usable = opts.usable ?? notEmpty;
   const result = await withFileLock(path, async (target) => {
+    // A writer killed in the middle of its swap left the file aside.
+    restoreAside(target, opts.beside);
     sweepBeforeWrite(target);
     const deadline = Date.now() + CONFLICT_MS;
     /** After an in-place write into the file we replaced: its content, to redo the edit on, while ours is still there. */
@@ -77,7 +80,7 @@ export async function updateFileLocked(
       const tmp = writeTempSync(target, data, modeFor(target, opts), opts.beside);
       let outcome: Outcome;
       try {
-        outcome = renameIfUnchanged(tmp, target, current);
+        outcome = replaceIfUnchanged(tmp, target, current, opts.beside ?? false);
       } catch (err) {
         discardTemp(tmp);
         throw err;
@@ -108,53 +111,34 @@ export async function updateFileLocked(
   return { changed: result.changed, text: result.text };
 }
 
-type Outcome = { kind: 'changed' } | { kind: 'renamed' } | { kind: 'overwrote'; fd: number };
+type Outcome = { kind: 'changed' } | { kind: 'replaced' } | { kind: 'overwrote'; fd: number };
 
 /**
- * The check and the rename, with nothing between them but a few system
- * calls (synchronous on purpose: no other task runs in between), so that
- * the window in which another program's save could still be replaced is
- * as small as it can be. A program that had already opened the old file
- * to write into it writes into the replaced copy: that is noticed right
- * after the rename (`overwrote`, with the old file still open), so its
- * save can be folded in rather than lost.
+ * The check and the swap, with nothing between them but a few system calls
+ * (synchronous on purpose: no other task runs in between). A save another
+ * program makes meanwhile by renaming its copy in is never replaced (see
+ * `swapIn`). A program that had already opened the old file to write into
+ * it writes into the replaced copy: that is noticed right after the swap
+ * (`overwrote`, with the old file still open), so its save can be folded
+ * in rather than lost.
  */
-function renameIfUnchanged(tmp: string, target: string, expected: Buffer | null): Outcome {
+function replaceIfUnchanged(tmp: string, target: string, expected: Buffer | null, beside: boolean): Outcome {
   let fd: number;
   try {
     fd = openSync(target, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     if (expected !== null) return { kind: 'changed' };
-    renameSync(tmp, target);
-    return { kind: 'renamed' };
+    return { kind: placeNew(tmp, target) === 'swapped' ? 'replaced' : 'changed' };
   }
   let keepOpen = false;
   try {
     const before = fstatSync(fd);
     if (!before.isFile()) throw notRegularFile(target, before);
     if (expected === null || !readAll(fd, before).equals(expected)) return { kind: 'changed' };
-    // A rename in the folder waits for any rename in progress there (another
-    // program's save by temp file) to finish, so that the check below sees it.
-    // Renaming a file to itself changes nothing else (and nobody sees it).
-    try {
-      renameSync(target, target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'changed' };
-      throw err;
-    }
-    // By name, last: the file read may have been renamed over since it was opened.
-    let now: Stats;
-    try {
-      now = statSync(target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'changed' };
-      throw err;
-    }
-    if (now.ino !== before.ino || now.dev !== before.dev || now.size !== before.size || now.mtimeMs !== before.mtimeMs) return { kind: 'changed' };
-    renameSync(tmp, target);
+    if (swapIn(tmp, target, before, beside) === 'changed') return { kind: 'changed' };
     const after = fstatSync(fd);
-    if (after.size === before.size && after.mtimeMs === before.mtimeMs && readAll(fd, after).equals(expected)) return { kind: 'renamed' };
+    if (after.size === before.size && after.mtimeMs === before.mtimeMs && readAll(fd, after).equals(expected)) return { kind: 'replaced' };
     keepOpen = true;
     return { kind: 'overwrote', fd };
   } finally {
