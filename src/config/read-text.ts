@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { asidePathsOf } from './write/leftover-names.js';
 
 const KiB = 1024;
@@ -80,11 +80,23 @@ export function readTextSync(path: string, kind: FileKind): TextFile {
   const read = readOneSync(path, kind);
   if (read.kind !== 'missing') return read;
   // Caught in the instant a writer has the file aside (config/write/swap.ts): that is still the file.
+  // Only one put there just now (a rename sets its ctime): an old one, such as a repository might ship, is not the file.
   for (const aside of asidePathsOf(path)) {
+    if (!justMoved(aside)) continue;
     const there = readOneSync(aside, kind);
     if (there.kind === 'text') return there;
   }
   return read;
+}
+
+const ASIDE_FRESH_MS = 1000;
+
+function justMoved(path: string): boolean {
+  try {
+    return Date.now() - lstatSync(path).ctimeMs < ASIDE_FRESH_MS;
+  } catch {
+    return false;
+  }
 }
 
 function readOneSync(path: string, kind: FileKind): TextFile {

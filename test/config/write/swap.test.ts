@@ -3,10 +3,12 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, test } from 'node:test';
 import { parse } from 'jsonc-parser';
 import { readTextSync } from '../../../src/config/read-text.js';
 import { editJsoncFile, setDotenvVar, sweepDeadWriters } from '../../../src/config/write/index.js';
+import { SCRATCH } from '../../../src/config/write/leftover-names.js';
 import { swapSteps } from '../../../src/config/write/swap.js';
 import { filesIn } from '../../support/files-in.js';
 
@@ -77,6 +79,15 @@ test('a writer that dies between the two steps: readers still see the file, and 
   assert.deepEqual(parse(text), { a: 1, ours: 3 });
   assert.ok(text.startsWith('// keep\n'), 'written on the file put back, not on nothing');
   assert.deepEqual(await filesIn(join(dir, 'died-in-gap')), ['settings.json']);
+});
+
+test('an aside file that is not from a swap just now (one a repository ships) is not read as the file', async () => {
+  const folder = join(dir, 'planted');
+  await mkdir(join(folder, SCRATCH), { recursive: true });
+  const file = join(folder, 'settings.json');
+  await writeFile(join(folder, SCRATCH, '.settings.json.aside'), '{ "model": { "name": "planted" } }');
+  await sleep(1100);
+  assert.deepEqual(readTextSync(file, 'settings'), { kind: 'missing' });
 });
 
 test('the sweep at start puts back a key file left aside, with its mode', async () => {
