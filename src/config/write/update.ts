@@ -57,8 +57,6 @@ export async function updateFileLocked(
 ): Promise<UpdateFileResult> {
   const usable = opts.usable ?? notEmpty;
   const result = await withFileLock(path, async (target) => {
-    // A writer killed in the middle of its swap left the file aside.
-    restoreAside(target, opts.beside);
     sweepBeforeWrite(target);
     const deadline = Date.now() + CONFLICT_MS;
     /** After an in-place write into the file we replaced: its content, to redo the edit on, while ours is still there. */
@@ -66,6 +64,8 @@ export async function updateFileLocked(
     // Only synchronous steps, but for waiting on another program: a task of
     // this process that ran in between would stretch the time the lock is held.
     for (let attempt = 1; ; attempt++) {
+      // Left aside by a writer killed in the middle of its swap, or by ours if putting it back failed: never read as missing.
+      restoreAside(target, opts.beside);
       const current = await readSettled(target, usable);
       const basis = carried && current?.equals(carried.ours) ? carried.theirs : current;
       carried = undefined;
