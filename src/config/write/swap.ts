@@ -17,7 +17,7 @@ import { asidePathFor, asidePathsOf } from './leftover-names.js';
  *
  * For the few microseconds in between, the file is missing by its name, as
  * it is during Qwen Code's own saves (`.orig`). The server's own readers
- * then read the aside (`readAside`); a writer killed right there leaves the
+ * then read the aside (`readTextSync`); a writer killed right there leaves the
  * file aside, and the next writer or start puts it back (`restoreAside`).
  */
 export type SwapOutcome = 'swapped' | 'changed';
