@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { sandboxPerTest } from '../support/per-test.js';
+import { deadPid } from '../support/dead-pid.js';
 
 const ctx = sandboxPerTest();
 
@@ -16,12 +17,6 @@ const CREDS = JSON.stringify({
   resource_url: 'portal.qwen.ai',
   expiry_date: Date.now() + 3600_000,
 });
-
-/** A pid that no process has any more. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-  return Number(r.stdout.toString());
-}
 
 const alive: ChildProcess[] = [];
 function livePid(): number {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { editJsoncFile, sweepDeadWriters } from '../../../src/config/write/index.js';
 import { SCRATCH, tempPathFor } from '../../../src/config/write/leftover-names.js';
 import { filesIn } from '../../support/files-in.js';
+import { deadPid } from '../../support/dead-pid.js';
 
 let dir: string;
 before(async () => {
@@ -15,11 +15,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
-}
-
 
 test('what dead writers left in the scratch folder, or beside the files (as earlier versions did), is removed; what live ones use, and what is not ours, stays', async () => {
   const folder = join(dir, 'sweep');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { lockPathFor } from '../../../src/config/write/leftover-names.js';
 import { ServerError } from '../../../src/protocol/index.js';
 import { filesIn } from '../../support/files-in.js';
 import { lockHeldBy } from '../../support/lock-held.js';
+import { deadPid } from '../../support/dead-pid.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 let dir: string;
@@ -82,11 +83,6 @@ test('a stale lock left by a dead process is taken over', async () => {
   assert.ok(Date.now() - started < 1000);
   await assert.rejects(stat(lockPathFor(file)), { code: 'ENOENT' });
 });
-
-/** A pid no process has any more. */
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
-}
 
 /** The lock of `file` is free at once, and left behind by no one. */
 async function assertTakenAtOnce(file: string): Promise<void> {
