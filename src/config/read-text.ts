@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
-import { asidePathsOf } from './write/leftover-names.js';
+import { asidePathsOf } from './write/scratch.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

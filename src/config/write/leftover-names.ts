@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { realFolder } from '../trust.js';
+import { asideName, SCRATCH } from './scratch.js';
 
 /**
  * Where a writer puts what it needs for a moment while it writes a file
@@ -14,13 +15,13 @@ import { realFolder } from '../trust.js';
  * They go in a scratch folder inside the file's folder (`SCRATCH`), not
  * beside the file: every editor's server watches the folders of the
  * settings files, and each name appearing there costs each of them a look
- * at the folder; a save then shows there as a single rename. In the home
+ * at the folder; a save then shows there as changes of the file's own name
+ * only. In the home
  * folder itself (`~/.env`) they stay beside the file, so as not to add a
  * folder to it.
  */
 
-/** The scratch folder's name. */
-export const SCRATCH = '.qwen-agent-server';
+export { SCRATCH } from './scratch.js';
 
 /** 2 bytes from the host name: leftovers of another machine sharing this folder are not judged by our pids. */
 const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 4);
@@ -58,11 +59,6 @@ function isHome(dir: string): boolean {
   return resolve(dir) === resolve(homedir()) || realFolder(dir) === realFolder(homedir());
 }
 
-/** The folders a writer of `file` may have left something in: its own, and the scratch folder. */
-export function workFoldersOf(file: string): string[] {
-  return [dirname(file), join(dirname(file), SCRATCH)];
-}
-
 /**
  * Where a writer of `target` works: its work folder, or with `beside`
  * (a file in a folder nobody watches, such as the server's own state) the
@@ -84,13 +80,6 @@ export function tempPathFor(target: string, beside = false): string {
 export function asidePathFor(target: string, beside = false): string {
   return join(workingIn(target, beside), asideName(target));
 }
-
-/** Where the aside of `file` may be, wherever it was written from (creating nothing). */
-export function asidePathsOf(file: string): string[] {
-  return workFoldersOf(file).map((folder) => join(folder, asideName(file)));
-}
-
-const asideName = (file: string) => `.${basename(file)}.aside`;
 
 /** The lock folder of `target`: `<name>.lock` in its work folder. */
 export function lockPathFor(target: string, beside = false): string {

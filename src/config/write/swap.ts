@@ -1,5 +1,5 @@
 import { linkSync, lstatSync, renameSync, type Stats, unlinkSync } from 'node:fs';
-import { asidePathFor, asidePathsOf } from './leftover-names.js';
+import { asidePathsOf } from './scratch.js';
 
 /**
  * Putting a new copy of a file in place of the one that was read, only if
@@ -33,9 +33,11 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK'])
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
-/** Swaps `tmp` in for `target` if `target` is still the file `read` describes. `tmp` is gone after a swap. */
-export function swapIn(tmp: string, target: string, read: Stats, beside = false): SwapOutcome {
-  const aside = asidePathFor(target, beside);
+/**
+ * Swaps `tmp` in for `target` if `target` is still the file `read`
+ * describes, by way of `aside` (asidePathFor). `tmp` is gone after a swap.
+ */
+export function swapIn(tmp: string, target: string, read: Stats, aside: string): SwapOutcome {
   swapSteps.before?.('aside');
   try {
     renameSync(target, aside);
@@ -50,82 +52,63 @@ export function swapIn(tmp: string, target: string, read: Stats, beside = false)
     // Put back already by another server's start-up sweep: a save landed meanwhile, or it is the same file.
   }
   if (taken === null || !sameFile(taken, read)) {
-    putBack(aside, target);
+    restoreAside(aside, target);
     return 'changed';
   }
   swapSteps.before?.('link');
+  let moved: boolean;
   try {
-    linkSync(tmp, target);
+    moved = moveIn(tmp, target);
   } catch (err) {
-    // Another program saved into the gap: its save is newer than the file read, and stays.
-    if (code(err) === 'EEXIST') {
-      discard(aside);
-      return 'changed';
-    }
-    if (!NO_LINKS.has(code(err) ?? '')) {
-      putBack(aside, target);
-      throw err;
-    }
-    try {
-      renameSync(tmp, target);
-    } catch (renameErr) {
-      putBack(aside, target);
-      throw renameErr;
-    }
-    discard(aside);
-    return 'swapped';
+    restoreAside(aside, target);
+    throw err;
   }
-  discard(tmp);
+  // Either ours is in, or another program saved into the gap: its save is newer than the file read, and stays.
   discard(aside);
-  return 'swapped';
+  return moved ? 'swapped' : 'changed';
 }
 
 /** Puts `tmp` in place of a file that doesn't exist, unless another program has just created it (which then stays). */
 export function placeNew(tmp: string, target: string): SwapOutcome {
-  try {
-    linkSync(tmp, target);
-  } catch (err) {
-    if (code(err) === 'EEXIST') return 'changed';
-    if (!NO_LINKS.has(code(err) ?? '')) throw err;
-    renameSync(tmp, target);
-    return 'swapped';
-  }
-  discard(tmp);
-  return 'swapped';
+  return moveIn(tmp, target) ? 'swapped' : 'changed';
 }
 
 /**
- * Puts back a file a writer left aside when it died between the two steps
- * of a swap, or drops the aside if the file is there (the swap was done, or
- * someone saved since). Safe at any moment, also while another writer is
- * in the middle of its swap: putting back never replaces anything, and that
- * writer then finds its link refused and starts over.
+ * Puts back the file at `aside` that a writer left there when it died
+ * between the two steps of a swap, or drops it if `target` is there (the
+ * swap was done, or someone saved since). Safe at any moment, also while
+ * another writer is in the middle of its swap: putting back never replaces
+ * anything, and that writer then finds its link refused and starts over.
  */
-export function restoreAside(target: string, beside = false): void {
-  putBack(asidePathFor(target, beside), target);
+export function restoreAside(aside: string, target: string): void {
+  try {
+    if (!moveIn(aside, target)) discard(aside);
+  } catch {
+    // Nothing aside; or refused, and left for the next writer or start.
+  }
 }
 
 /** `restoreAside` wherever a writer of `file` may have worked, for the sweeps (creating nothing). */
 export function restoreAsides(file: string): void {
-  for (const aside of asidePathsOf(file)) putBack(aside, file);
+  for (const aside of asidePathsOf(file)) restoreAside(aside, file);
 }
 
-function putBack(aside: string, target: string): void {
+/**
+ * Moves `from` to `to` unless something is there (false, and `from`
+ * stays): a link, which never replaces anything, then `from` removed. On a
+ * file system that refuses links, a rename, which would.
+ */
+function moveIn(from: string, to: string): boolean {
   try {
-    linkSync(aside, target);
+    linkSync(from, to);
   } catch (err) {
-    if (code(err) === 'ENOENT') return; // nothing aside (or the folder is gone)
-    if (code(err) !== 'EEXIST') {
-      if (!NO_LINKS.has(code(err) ?? '')) return;
-      try {
-        renameSync(aside, target);
-      } catch {
-        // Left for the next writer or start.
-      }
-      return;
-    }
+    if (code(err) === 'EEXIST') return false;
+    if (!NO_LINKS.has(code(err) ?? '')) throw err;
+    renameSync(from, to);
+    return true;
   }
-  discard(aside);
+  discard(from);
+  return true;
 }
 
 function discard(path: string): void {

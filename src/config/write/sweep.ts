@@ -1,9 +1,10 @@
 import { lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ConfigPaths } from '../paths.js';
-import { leftoverOf, workFoldersOf } from './leftover-names.js';
+import { leftoverOf } from './leftover-names.js';
 import { writerGone } from './liveness.js';
 import { takeOverIfAbandoned } from './lock-files.js';
+import { workFoldersOf } from './scratch.js';
 import { restoreAsides } from './swap.js';
 
 /** Before a write, the folder is swept at most this often per file. */
@@ -11,9 +12,9 @@ const SWEEP_EVERY_MS = 30_000;
 
 /**
  * Removes what writers of `files` that died left beside them or in their
- * scratch folder (putting back a file left aside in the middle of a swap): temp files
- * (which may hold a key), half-made or half-deleted locks, and locks whose
- * holder is dead. What a live writer is using is left alone. Never fails:
+ * scratch folder: temp files (which may hold a key), half-made or
+ * half-deleted locks, and locks whose holder is dead; a file left aside in
+ * the middle of a swap is put back. What a live writer is using is left alone. Never fails:
  * a folder that can't be read is simply not swept. Synchronous: it runs
  * while the file's lock is held, and a few listings cost less than the
  * turns of the event loop that waiting for them would take under load.

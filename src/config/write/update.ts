@@ -6,6 +6,7 @@ import { discardTemp, syncDir, writeTempSync } from './atomic.js';
 import { notRegularFile } from './failure.js';
 import { withFileLock } from './lock.js';
 import { readRegularSync, readSettled } from './read.js';
+import { asidePathFor } from './leftover-names.js';
 import { sweepBeforeWrite } from './sweep.js';
 import { placeNew, restoreAside, swapIn } from './swap.js';
 
@@ -58,6 +59,7 @@ export async function updateFileLocked(
   const usable = opts.usable ?? notEmpty;
   const result = await withFileLock(path, async (target) => {
     sweepBeforeWrite(target);
+    const aside = asidePathFor(target, opts.beside);
     const deadline = Date.now() + CONFLICT_MS;
     /** After an in-place write into the file we replaced: its content, to redo the edit on, while ours is still there. */
     let carried: { ours: Buffer; theirs: Buffer } | undefined;
@@ -65,7 +67,7 @@ export async function updateFileLocked(
     // this process that ran in between would stretch the time the lock is held.
     for (let attempt = 1; ; attempt++) {
       // Left aside by a writer killed in the middle of its swap, or by ours if putting it back failed: never read as missing.
-      restoreAside(target, opts.beside);
+      restoreAside(aside, target);
       const current = await readSettled(target, usable);
       const basis = carried && current?.equals(carried.ours) ? carried.theirs : current;
       carried = undefined;
@@ -80,7 +82,7 @@ export async function updateFileLocked(
       const tmp = writeTempSync(target, data, modeFor(target, opts), opts.beside);
       let outcome: Outcome;
       try {
-        outcome = replaceIfUnchanged(tmp, target, current, opts.beside ?? false);
+        outcome = replaceIfUnchanged(tmp, target, current, aside);
       } catch (err) {
         discardTemp(tmp);
         throw err;
@@ -122,7 +124,7 @@ type Outcome = { kind: 'changed' } | { kind: 'replaced' } | { kind: 'overwrote';
  * (`overwrote`, with the old file still open), so its save can be folded
  * in rather than lost.
  */
-function replaceIfUnchanged(tmp: string, target: string, expected: Buffer | null, beside: boolean): Outcome {
+function replaceIfUnchanged(tmp: string, target: string, expected: Buffer | null, aside: string): Outcome {
   let fd: number;
   try {
     fd = openSync(target, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -136,7 +138,7 @@ function replaceIfUnchanged(tmp: string, target: string, expected: Buffer | null
     const before = fstatSync(fd);
     if (!before.isFile()) throw notRegularFile(target, before);
     if (expected === null || !readAll(fd, before).equals(expected)) return { kind: 'changed' };
-    if (swapIn(tmp, target, before, beside) === 'changed') return { kind: 'changed' };
+    if (swapIn(tmp, target, before, aside) === 'changed') return { kind: 'changed' };
     const after = fstatSync(fd);
     if (after.size === before.size && after.mtimeMs === before.mtimeMs && readAll(fd, after).equals(expected)) return { kind: 'replaced' };
     keepOpen = true;
