@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { filesIn } from '../../support/files-in.js';
+import { tempDirForFile } from '../../support/temp-dir.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-let dir: string;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qas-write-conc-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirForFile('qas-write-conc-');
 
 function run(script: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {

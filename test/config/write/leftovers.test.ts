@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { editJsoncFile, sweepDeadWriters } from '../../../src/config/write/index.js';
 import { SCRATCH, tempPathFor } from '../../../src/config/write/leftover-names.js';
 import { filesIn } from '../../support/files-in.js';
 import { deadPid } from '../../support/dead-pid.js';
+import { tempDirForFile } from '../../support/temp-dir.js';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qas-write-leftovers-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirForFile('qas-write-leftovers-');
 
 test('what dead writers left in the scratch folder, or beside the files (as earlier versions did), is removed; what live ones use, and what is not ours, stays', async () => {
   const folder = join(dir, 'sweep');

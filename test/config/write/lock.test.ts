@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { withFileLock } from '../../../src/config/write/index.js';
 import { lockPathFor } from '../../../src/config/write/leftover-names.js';
 import { ServerError } from '../../../src/protocol/index.js';
 import { filesIn } from '../../support/files-in.js';
 import { lockHeldBy } from '../../support/lock-held.js';
 import { deadPid } from '../../support/dead-pid.js';
+import { tempDirForFile } from '../../support/temp-dir.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qas-write-lock-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirForFile('qas-write-lock-');
 
 test('two callers in one process on the same file take turns', async () => {
   const file = join(dir, 'turns.json');

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { parse } from 'jsonc-parser';
 import { editJsoncFile } from '../../../src/config/write/index.js';
+import { tempDirForFile } from '../../support/temp-dir.js';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qas-write-outside-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirForFile('qas-write-outside-');
 
 test('a settings file caught truncated by another program mid-save is waited for, never written over from empty', async () => {
   const file = join(dir, 'settings.json');

@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, afterEach, before, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { parse } from 'jsonc-parser';
 import { readTextSync } from '../../../src/config/read-text.js';
 import { editJsoncFile, setDotenvVar, sweepDeadWriters } from '../../../src/config/write/index.js';
 import { SCRATCH } from '../../../src/config/write/leftover-names.js';
 import { swapSteps } from '../../../src/config/write/swap.js';
 import { filesIn } from '../../support/files-in.js';
+import { tempDirForFile } from '../../support/temp-dir.js';
 
 // Another program's save made to land exactly between the steps of our
 // swap, where on its own it lands once in many thousand writes.
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qas-write-swap-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirForFile('qas-write-swap-');
 afterEach(() => {
   delete swapSteps.before;
 });

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lockPathFor } from '../../../src/config/write/leftover-names.js';
 import { aheadOf, dropTicket, takeTicket } from '../../../src/config/write/queue.js';
 import { waitForRelease } from '../../../src/config/write/wake.js';
 import { resolveWriteTarget } from '../../../src/config/write/target.js';
+import { tempDirForFile } from '../../support/temp-dir.js';
 
-let dir: string;
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qas-write-wake-'));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirForFile('qas-write-wake-');
 
 test('a waiter wakes when the ticket it waits for goes, not each time its owner touches it', async () => {
   const ticket = join(dir, 'ticket.wait');
